@@ -282,7 +282,23 @@ class HierarchicalModel:
                      "draw fewer samples (smaller n)", memory_budget)
         rng = as_generator(seed)
         inputs = rng.standard_normal((n, self.input_dim))
-        latents = self.latent_features(inputs)
+        return self._labelled(inputs, self.latent_features(inputs), rng)
+
+    def relabel(self, sample: Sample, seed=0) -> Sample:
+        """Return ``sample`` with labels of this model (same inputs and latent features).
+
+        Models built from the same ``seed`` share their directions, so this gives the
+        labels of another ``gamma``, ``link`` or ``noise_std`` for the same inputs without
+        recomputing the latent features. ``seed`` drives the label noise only.
+        """
+        if sample.inputs.shape[1] != self.input_dim or sample.latents.shape[1] != self.n_latent:
+            raise InvalidParameterError(
+                f"sample has inputs {sample.inputs.shape} and latents {sample.latents.shape}: "
+                f"expected widths {self.input_dim} and {self.n_latent} for this model."
+            )
+        return self._labelled(sample.inputs, sample.latents, as_generator(seed))
+
+    def _labelled(self, inputs, latents, rng) -> Sample:
         clean = self.target(latents)
-        noisy = clean + self.noise_std * rng.standard_normal(n) if self.noise_std > 0 else clean
+        noisy = clean + self.noise_std * rng.standard_normal(len(clean)) if self.noise_std > 0 else clean
         return Sample(inputs, latents, clean, noisy)

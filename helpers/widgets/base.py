@@ -1,0 +1,147 @@
+"""Base class for interactive figures: widget controls that redraw one matplotlib figure.
+
+The figure is a ``matplotlib.figure.Figure`` that pyplot does not manage, so moving a
+slider never leaves a new open figure behind. It is rendered to PNG and shown in an
+``ipywidgets.Image``; an exception raised while drawing is shown in a visible error area
+(and kept in :attr:`FigurePanel.last_error`) instead of vanishing into the kernel log.
+"""
+
+from __future__ import annotations
+
+import io
+import traceback
+
+import ipywidgets as widgets
+from IPython.display import display
+from matplotlib.figure import Figure
+
+from ..style import course_style
+
+__all__ = ["FigurePanel", "log_sample_slider", "exponent_slider"]
+
+
+def log_sample_slider(values, value, description: str = "n") -> widgets.SelectionSlider:
+    """Create a slider over sample sizes spaced on a log scale.
+
+    Parameters
+    ----------
+    values : sequence of int
+        Allowed sample sizes, increasing (for example powers of two times D).
+    value : int
+        Initial value; must be one of ``values``.
+    description : str
+        Label shown left of the slider.
+    """
+    values = [int(v) for v in values]
+    if int(value) not in values:
+        raise ValueError(f"value={value!r} is not one of the slider values {values}.")
+    return widgets.SelectionSlider(
+        options=[(f"{v:,}", v) for v in values], value=int(value), description=description,
+        continuous_update=False, layout=widgets.Layout(width="420px"),
+    )
+
+
+def exponent_slider(value: float = 1.0, minimum: float = 0.0, maximum: float = 1.5,
+                    step: float = 0.1, description: str = "γ",
+                    continuous_update: bool = False) -> widgets.FloatSlider:
+    """Create a slider for the power-law exponent gamma."""
+    return widgets.FloatSlider(
+        value=value, min=minimum, max=maximum, step=step, description=description,
+        readout_format=".2f", continuous_update=continuous_update,
+        layout=widgets.Layout(width="420px"),
+    )
+
+
+class FigurePanel:
+    """Controls plus one figure; subclasses implement :meth:`draw`.
+
+    Parameters
+    ----------
+    controls : dict of str to ipywidgets.ValueWidget
+        Named controls; their values are passed to :meth:`draw` as keyword arguments.
+    figsize : tuple of float
+        Figure size in inches.
+    dpi : int
+        Resolution of the rendered PNG.
+    raise_errors : bool
+        Re-raise drawing errors after showing them (for tests).
+
+    Attributes
+    ----------
+    widget : ipywidgets.VBox
+        The panel to display.
+    last_error : Exception or None
+        Error raised by the last redraw, if any.
+    redraw_count : int
+        Number of completed redraws.
+    """
+
+    def __init__(self, controls: dict, figsize=(12.0, 4.0), dpi: int = 90, raise_errors: bool = False):
+        self.controls = dict(controls)
+        self.figsize = figsize
+        self.dpi = dpi
+        self.raise_errors = raise_errors
+        self.last_error: Exception | None = None
+        self.redraw_count = 0
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.error_area = widgets.Output(layout=widgets.Layout(border="0px"))
+        self.status = widgets.HTML()
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.widget = widgets.VBox([
+            widgets.HBox(list(self.controls.values()) + [self.status]),
+            self.image,
+            self.error_area,
+        ])
+        self.widget.add_class("course-panel")
+
+    # ------------------------------------------------------------------ subclass API
+    def draw(self, figure: Figure, **values) -> None:
+        """Draw the figure for the given control values (implemented by subclasses)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ machinery
+    @property
+    def values(self) -> dict:
+        """Current control values by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def render(self, **values) -> Figure:
+        """Draw a new unmanaged figure for ``values`` (defaults: the current controls)."""
+        with course_style():
+            figure = Figure(figsize=self.figsize, layout="constrained")
+            self.draw(figure, **{**self.values, **values})
+        return figure
+
+    def refresh(self) -> None:
+        """Redraw for the current control values, showing any error in the error area."""
+        try:
+            figure = self.render()
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=self.dpi)
+            self.image.value = buffer.getvalue()
+            self.last_error = None
+            self.error_area.clear_output()
+            self.redraw_count += 1
+        except Exception as error:  # shown to the reader, never swallowed silently
+            self.last_error = error
+            self.error_area.clear_output()
+            with self.error_area:
+                print("Error while updating the figure:")
+                traceback.print_exc()
+            if self.raise_errors:
+                raise
+
+    def _on_change(self, change) -> None:
+        self.refresh()
+
+    def show(self) -> widgets.VBox:
+        """Draw once and display the panel; returns the widget."""
+        self.refresh()
+        display(self.widget)
+        return self.widget
+
+    def image_fingerprint(self) -> int:
+        """Hash of the rendered PNG, to test that a control change altered the figure."""
+        return hash(bytes(self.image.value)) if self.image.value else 0
+
