@@ -80,16 +80,16 @@ def check_memory(n_bytes: float, what: str, fix: str, memory_budget: int | None 
 
 def check_positive_int(value, name: str) -> int:
     """Return ``value`` as an int, or raise if it is not a positive integer."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        if isinstance(value, numbers.Real) and float(value).is_integer() and value > 0:
+    message = f"{name}={value!r} is invalid: it must be a positive integer, for example {name}=100."
+    if isinstance(value, bool):
+        raise InvalidParameterError(message)
+    if not isinstance(value, numbers.Integral):
+        # Integer-valued floats such as 1e5 are accepted; 2.5, NaN and infinities are not.
+        if isinstance(value, numbers.Real) and np.isfinite(value) and float(value).is_integer() and value > 0:
             return int(value)
-        raise InvalidParameterError(
-            f"{name}={value!r} is invalid: it must be a positive integer, for example {name}=100."
-        )
+        raise InvalidParameterError(message)
     if value <= 0:
-        raise InvalidParameterError(
-            f"{name}={value!r} is invalid: it must be a positive integer, for example {name}=100."
-        )
+        raise InvalidParameterError(message)
     return int(value)
 
 
