@@ -128,7 +128,8 @@ def plot_mse(ax, sizes, mse, *, D: int, p: int, gamma: float, readout: str = "fu
         ax.plot(sizes[index] / D, mse[index], "o", ms=12, mfc="none", mec="tab:red", mew=2)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_ylim(max(1e-3, 0.5 * min(np.min(mse), np.min(prediction["total"]))), 1.5)
+    ax.set_ylim(max(1e-3, 0.5 * min(np.min(mse), np.min(prediction["total"]))),
+                max(1.5, 1.3 * np.max(mse)))
     ax.set_xlabel("n / D")
     ax.set_ylabel("test MSE")
     ax.set_title(f"Scaling of the error, γ = {gamma:g}")

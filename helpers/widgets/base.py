@@ -12,7 +12,7 @@ import io
 import traceback
 
 import ipywidgets as widgets
-from IPython.display import display
+from IPython.display import Image, display
 from matplotlib.figure import Figure
 
 from ..style import course_style
@@ -113,22 +113,33 @@ class FigurePanel:
             self.draw(figure, **{**self.values, **values})
         return figure
 
+    def render_png(self, **values) -> bytes:
+        """Render the figure for ``values`` (defaults: the current controls) to PNG bytes."""
+        buffer = io.BytesIO()
+        self.render(**values).savefig(buffer, format="png", dpi=self.dpi)
+        return buffer.getvalue()
+
+    def show_static(self, **values) -> None:
+        """Display the figure for ``values`` as a plain image that needs no kernel to view.
+
+        This is the static companion of the interactive panel: it survives an HTML export
+        and shows on GitHub, where widget views do not.
+        """
+        display(Image(data=self.render_png(**values), format="png"))
+
     def refresh(self) -> None:
         """Redraw for the current control values, showing any error in the error area."""
         try:
-            figure = self.render()
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format="png", dpi=self.dpi)
-            self.image.value = buffer.getvalue()
+            self.image.value = self.render_png()
             self.last_error = None
-            self.error_area.clear_output()
+            self.error_area.outputs = ()
             self.redraw_count += 1
         except Exception as error:  # shown to the reader, never swallowed silently
             self.last_error = error
-            self.error_area.clear_output()
-            with self.error_area:
-                print("Error while updating the figure:")
-                traceback.print_exc()
+            self.error_area.outputs = ()
+            # append_stderr writes to the widget model directly, so the message is shown even
+            # when the callback runs outside the cell that created the panel.
+            self.error_area.append_stderr("Error while updating the figure:\n" + traceback.format_exc())
             if self.raise_errors:
                 raise
 
