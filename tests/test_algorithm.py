@@ -49,9 +49,10 @@ def test_overlaps_follow_bbp_for_strong_directions(reference_sweeps):
     strong = thresholds < 128 * D / 4
     mean_overlaps = np.mean([points[-1].overlaps for points in reference_sweeps], axis=0)
     expected = 1.0 - thresholds[strong] / (128 * D)
-    # Directions four times above threshold: finite-size corrections of order D^(-1/3)
-    # relative to the gap, so 0.1 in squared overlap is a generous but failing-capable bound.
-    np.testing.assert_allclose(mean_overlaps[strong], expected, atol=0.1)
+    # Directions at least four times above threshold. Finite size lowers their overlaps by
+    # 0.01-0.03 at D = 400 (measured over these seeds); 0.05 keeps a margin, while a spike
+    # strength off by sqrt(2) would move the weakest of them by more than 0.2.
+    np.testing.assert_allclose(mean_overlaps[strong], expected, atol=0.05)
 
 
 def test_reusing_sample_hurts_about_fourfold():
