@@ -486,7 +486,8 @@ INVALID_CALLS = {
     "overlap_ratio_above_one": lambda: covariance_overlap(1.0, 1.2),
     "window_size_zero": lambda: critical_window(1.0, 0),
     "top_eigenpairs_too_many": lambda: top_eigenpairs(np.eye(3), 4),
-    "secular_theta_negative": lambda: wigner_top_eigenpair(np.zeros(3), np.eye(3), np.ones(3) / np.sqrt(3), -1.0),
+    "secular_theta_negative": lambda: wigner_top_eigenpair(
+        np.zeros(3), np.eye(3), np.ones(3) / np.sqrt(3), -1.0),
     "davis_kahan_negative_norm": lambda: davis_kahan_bound([1.0], -0.1),
     "power_law_n_zero": lambda: sample_power_law_spikes(10, 0, 2, 1.0),
     "recovery_sigma_zero": lambda: recovery_by_criterion([1.0], 0.0),
