@@ -56,11 +56,11 @@ class Beat:
 #: seed 0 the panel recovers 0, 1, 5 and 10 directions at these sample sizes.
 SEMINAR_BEATS = (
     Beat("nothing", "Nothing learned", 4, 1.0,
-         "All eigenvalues sit in the noise bulk: no direction is recovered, and the error is "
-         "that of predicting zero."),
+         "No direction is recovered yet, and the error is about 1, that of predicting zero. The "
+         "few eigenvalues outside the bulk come from single samples with large labels."),
     Beat("first", "First feature", 8, 1.0,
-         "The strongest spike leaves the bulk edge 2σ: one direction is recovered and the error "
-         "starts to fall."),
+         "The strongest direction is recovered (squared overlap above 1/2), and the error starts "
+         "to fall."),
     Beat("power_law", "Power-law regime", 64, 1.0,
          "Directions switch on one after another at n_k ∝ k^(2γ). The sum of these sharp steps "
          "is a smooth power law."),
