@@ -20,6 +20,9 @@ from notebook_tools import CELL_TIMEOUT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "exercise_fixture.ipynb"
 EXERCISE_NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("0[1-9]_*.ipynb"))
+ALL_NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+#: Source lines that display a panel: ``panel.show()`` (not ``plt.show()``) or ``display(x.widget)``.
+SHOWS_PANEL = re.compile(r"(?<!plt)\.show\(\s*\)|display\([^)]*\.widget\b")
 STUB_ERRORS = {"NotImplementedError", "AssertionError"}
 
 
@@ -314,6 +317,22 @@ def test_trivial_check_detected():
     blocks = assignments.solution_blocks(assignments.annotate(notebook))
     stubbed, _, _ = run_stubbed_then_solved(student, blocks, ROOT)
     assert stubbed[2] is None
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda path: path.name)
+def test_panel_cells_tagged(path):
+    notebook = nbformat.read(path, as_version=4)
+    untagged = [index for index, cell in enumerate(notebook.cells)
+                if cell.cell_type == "code" and SHOWS_PANEL.search(cell.source)
+                and assignments.WIDGET_TAG not in cell.metadata.get("tags", [])]
+    assert untagged == [], f"{path.name} cells {untagged} display a panel without the 'widget' tag"
+
+
+def test_panel_pattern():
+    assert SHOWS_PANEL.search("panel.show();")
+    assert SHOWS_PANEL.search("display(panel.widget)")
+    assert not SHOWS_PANEL.search("plt.show()")
+    assert not SHOWS_PANEL.search("panel.show_static()")
 
 
 @pytest.mark.parametrize("path", EXERCISE_NOTEBOOKS, ids=lambda path: path.name)

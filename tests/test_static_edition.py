@@ -109,3 +109,25 @@ def test_fixture_page_executed(built):
     assert "def outlier_position" in _text(page)
     assert "Correct: outlier_position returns the expected value" in _text(page)
     assert re.search(r"<img[^>]+src=\"data:image/png;base64,", page)
+
+
+# ---------------------------------------------------------------------------- the gallery
+
+gallery = _load_script("make_gallery")
+GALLERY = ROOT / "docs" / "gallery"
+GALLERY_FIGURES = ("spectrum.png", "sequential_recovery.png", "scaling_law.png")
+
+
+@pytest.mark.parametrize("name", GALLERY_FIGURES)
+def test_gallery_png_small(name):
+    data = (GALLERY / name).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) < gallery.MAX_PNG_BYTES, f"{name} has {len(data) / 1024:.0f} KB"
+
+
+def test_gallery_smoke_reproducible(tmp_path):
+    first = gallery.make_gallery(tmp_path / "a", gallery.SMOKE)
+    second = gallery.make_gallery(tmp_path / "b", gallery.SMOKE)
+    assert [path.name for path in first] == list(GALLERY_FIGURES)
+    for path_a, path_b in zip(first, second):
+        assert path_a.read_bytes() == path_b.read_bytes(), f"{path_a.name} differs between two runs"
