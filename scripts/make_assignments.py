@@ -20,7 +20,8 @@ needs only ``nbformat``: nbgrader itself is optional.
 Usage::
 
     python scripts/make_assignments.py --out assignments/
-    python scripts/make_assignments.py notebooks/03_x.ipynb --out assignments/ --nbgrader-course course/
+    python scripts/make_assignments.py notebooks/01_*.ipynb notebooks/02_*.ipynb --out assignments/ \
+        --nbgrader-course course/ --assignment bbp
 """
 
 from __future__ import annotations
@@ -362,7 +363,7 @@ def insert_solutions(source: str, blocks: list[list[str]]) -> str:
 # ---------------------------------------------------------------------------- command line
 
 def write_assignments(paths, out: pathlib.Path, nbgrader_course: pathlib.Path | None = None,
-                      log=print) -> list[pathlib.Path]:
+                      assignment: str | None = None, log=print) -> list[pathlib.Path]:
     """Write the student version of every notebook in ``paths`` that has exercises.
 
     Parameters
@@ -373,7 +374,10 @@ def write_assignments(paths, out: pathlib.Path, nbgrader_course: pathlib.Path | 
         Folder of the student notebooks (created if missing); file names are kept.
     nbgrader_course : pathlib.Path, optional
         When given, annotated solution notebooks are also written to
-        ``nbgrader_course/source/<notebook stem>/<notebook name>`` for nbgrader.
+        ``nbgrader_course/source/<assignment>/<notebook name>`` for nbgrader.
+    assignment : str, optional
+        nbgrader assignment name shared by all notebooks; by default each notebook is its
+        own assignment, named after its file stem.
     log : callable
         Receives one line per notebook.
 
@@ -402,7 +406,7 @@ def write_assignments(paths, out: pathlib.Path, nbgrader_course: pathlib.Path | 
         log(f"{path.name}: {n_solutions} solution block(s) stubbed, {n_checks} check cell(s), "
             f"{n_hidden} hidden test block(s) removed -> {target}")
         if nbgrader_course is not None:
-            source_dir = nbgrader_course / "source" / path.stem
+            source_dir = nbgrader_course / "source" / (assignment or path.stem)
             source_dir.mkdir(parents=True, exist_ok=True)
             nbformat.write(annotate(notebook, path.name), source_dir / path.name)
     return written
@@ -415,12 +419,15 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "assignments",
                         help="folder for the student notebooks (default: assignments/)")
     parser.add_argument("--nbgrader-course", type=pathlib.Path, default=None,
-                        help="also write annotated solution notebooks to DIR/source/<name>/ "
+                        help="also write annotated solution notebooks to DIR/source/<assignment>/ "
                              "for nbgrader generate_assignment")
+    parser.add_argument("--assignment", default=None,
+                        help="nbgrader assignment name for all the notebooks given "
+                             "(default: one assignment per notebook, named after the file)")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     try:
-        written = write_assignments(paths, args.out, args.nbgrader_course)
+        written = write_assignments(paths, args.out, args.nbgrader_course, args.assignment)
     except MarkerError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -283,6 +283,14 @@ def test_command_line(tmp_path, capsys):
     assert "1 student notebook(s) written" in capsys.readouterr().out
 
 
+def test_command_line_assignment_name(tmp_path):
+    course = tmp_path / "course"
+    arguments = [str(FIXTURE), "--out", str(tmp_path / "out"), "--nbgrader-course", str(course),
+                 "--assignment", "bbp"]
+    assert assignments.main(arguments) == 0
+    assert (course / "source" / "bbp" / FIXTURE.name).exists()
+
+
 def test_command_line_marker_error(tmp_path, capsys):
     broken = new_notebook(cells=[new_markdown_cell("x"), new_code_cell("### BEGIN SOLUTION\nx = 1")])
     path = tmp_path / "02_broken.ipynb"
