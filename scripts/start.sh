@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up the collection (once) and open it in JupyterLab on 127.0.0.1.
 # Usage: bash scripts/start.sh [extra jupyter lab options]
+#        bash scripts/start.sh --setup-only   (install, then exit without starting JupyterLab)
 # Environment: VENV (default .venv), PYTHON (default python3), PORT (default 8888).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,11 @@ fi
 # pip skips what is already installed, so later starts take a few seconds.
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 "$VENV/bin/python" -m pip install --quiet -r requirements.txt
+
+if [ "${1:-}" = "--setup-only" ]; then
+  echo "Set-up done in $VENV; start JupyterLab with: bash scripts/start.sh"
+  exit 0
+fi
 
 exec "$VENV/bin/jupyter" lab --ip=127.0.0.1 --port="${PORT:-8888}" \
   --ServerApp.root_dir="$PWD" notebooks/00_start_here.ipynb "$@"
