@@ -39,13 +39,17 @@ def _fail(name: str, problem: str, expected: str, found: str, hint: str | None) 
     raise AssertionError("\n".join(lines))
 
 
-def _as_float_array(value, name: str, expected_text: str, hint: str | None) -> np.ndarray:
-    """Convert a student's result to a float array, failing with a readable message."""
+def _as_numeric_array(value, name: str, expected_text: str, hint: str | None) -> np.ndarray:
+    """Convert a student's result to a float or complex array, failing with a readable message.
+
+    Complex values stay complex, so that a wrong imaginary part is never discarded.
+    """
     if value is None:
         _fail(name, "is None", expected_text, "None",
               hint or "the function probably lacks a return statement.")
     try:
-        return np.asarray(value, dtype=float)
+        array = np.asarray(value)
+        return array.astype(complex if np.iscomplexobj(array) else float)
     except (TypeError, ValueError):
         _fail(name, "is not numeric", expected_text, f"{type(value).__name__}: {value!r:.80}", hint)
 
@@ -56,8 +60,9 @@ def _check_tolerances(rtol, atol) -> tuple[float, float]:
 
 def _compare(found, expected, name: str, rtol: float, atol: float, hint: str | None) -> None:
     """Raise the failure message of :func:`check_close`, or return if ``found`` matches."""
-    expected_array = np.asarray(expected, dtype=float)
-    found_array = _as_float_array(found, name, _format(expected_array), hint)
+    expected_array = np.asarray(expected)
+    expected_array = expected_array.astype(complex if np.iscomplexobj(expected_array) else float)
+    found_array = _as_numeric_array(found, name, _format(expected_array), hint)
     if found_array.shape != expected_array.shape:
         _fail(name, "has the wrong shape", f"shape {expected_array.shape}",
               f"shape {found_array.shape}", hint)
@@ -78,7 +83,8 @@ def check_close(found, expected, *, name: str = "the result", rtol: float = 1e-7
     """Check that ``found`` equals ``expected`` elementwise within a tolerance.
 
     The test is ``|found - expected| <= atol + rtol * |expected|`` for every entry, as in
-    ``numpy.allclose``; shapes must agree exactly (no broadcasting).
+    ``numpy.allclose``; shapes must agree exactly (no broadcasting). Complex values are
+    compared by the modulus of the difference.
 
     Parameters
     ----------
@@ -120,7 +126,9 @@ def check_in_range(found, low: float, high: float, *, name: str = "the result",
     if high < low:
         raise InvalidParameterError(f"low={low} > high={high}: give the interval as low <= high.")
     expected_text = f"a value in [{low:.6g}, {high:.6g}]"
-    found_array = _as_float_array(found, name, expected_text, hint)
+    found_array = _as_numeric_array(found, name, expected_text, hint)
+    if np.iscomplexobj(found_array):
+        _fail(name, "is complex", expected_text, _format(found_array), hint)
     if not np.all(np.isfinite(found_array)):
         _fail(name, "contains NaN or infinite values", expected_text, _format(found_array), hint)
     if np.any(found_array < low) or np.any(found_array > high):

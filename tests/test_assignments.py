@@ -139,6 +139,14 @@ def test_check_close_bad_results(found, problem):
         check_close(found, [1.0, 1.0, 1.0])
 
 
+def test_check_close_complex():
+    check_close(np.array([1 + 2j]), [1 + 2j])
+    with pytest.raises(AssertionError, match="differs by 4"):
+        check_close(np.array([1 + 2j]), np.array([1 - 2j]))
+    with pytest.raises(AssertionError, match="is complex"):
+        check_in_range(np.array([0.5 + 1j]), 0.0, 1.0)
+
+
 def test_check_close_bad_tolerance():
     with pytest.raises(InvalidParameterError, match="rtol"):
         check_close(1.0, 1.0, rtol=-1.0)
