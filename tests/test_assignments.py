@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import importlib.util
 import re
@@ -358,6 +359,22 @@ def test_notebook_has_exercises(path):
     kinds = [plan.kind for plan in plans]
     assert "solution" in kinds, f"{path.name} has no '### BEGIN SOLUTION' block"
     assert "check" in kinds, f"{path.name} has no self-check cell calling helpers.exercises"
+
+
+@pytest.mark.parametrize("path", EXERCISE_NOTEBOOKS + [FIXTURE], ids=lambda path: path.name)
+def test_solutions_inside_functions(path):
+    # A stub raises NotImplementedError when it runs. Inside a function body it runs only when
+    # a check calls the function, so the solution cell itself executes cleanly and defines it.
+    notebook = nbformat.read(path, as_version=4)
+    allowed = (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+    for index, (cell, plan) in enumerate(zip(notebook.cells, assignments.plan_notebook(notebook))):
+        if cell.cell_type != "code" or plan.kind != "solution":
+            continue
+        markers = [line for line in cell.source.splitlines() if assignments.BEGIN_SOLUTION in line]
+        assert all(line[:1].isspace() for line in markers), f"{path.name} cell {index}: marker not indented"
+        statements = ast.parse(cell.source).body
+        assert all(isinstance(node, allowed) for node in statements), \
+            f"{path.name} cell {index}: a solution cell should only define functions"
 
 
 @pytest.mark.notebook
