@@ -9,30 +9,35 @@ and the first layer keeps the p eigenvectors of C - (tr C / D) I with the larges
 
 Two paths compute the same eigenvectors:
 
-* ``"dense"`` forms the D x D matrix and calls ``scipy.linalg.eigh`` (all eigenvalues, so the
-  spectrum can be plotted);
-* ``"matrix_free"`` wraps C in a ``scipy.sparse.linalg.LinearOperator`` and calls ``eigsh``.
-  For the true q = 2 model a vector of R^D is a symmetric d x d matrix V and
-  C[V] = (1/(2n)) sum_mu w_mu (x^T V x - tr V)(x x^T - I) - mean(w) V, evaluated with two
-  BLAS-3 products per block of samples, so no D x D or n x D array is formed.
+* ``"dense"`` forms the D x D matrix from explicit features (two symmetric rank-k updates,
+  one for the positive and one for the negative weights) and calls ``scipy.linalg.eigh``
+  (all eigenvalues, so the spectrum can be plotted);
+* ``"matrix_free"`` wraps C in a :class:`~helpers.spectral_operator.SpectralOperator` and
+  calls an iterative solver of :mod:`helpers.eigensolvers`. For the true q = 2 model a vector
+  of R^D is a symmetric d x d matrix V and one application costs 4 n d^2 flops per vector
+  in two GEMMs per chunk of samples, so no D x D or n x D array is formed.
+
+The default solver of the matrix-free path is ``"lanczos"`` (thick-restart Lanczos): in the
+engine comparison of ``benchmarks/bench_eigensolvers.py`` it reached the tolerance with the
+fewest operator applications and seconds.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
-from scipy.sparse.linalg import LinearOperator, eigsh
+from scipy.linalg import blas
 
-from ._validation import InvalidParameterError, as_generator, check_choice, check_memory, check_positive_int
-from .hermite import features_to_symmetric, hermite_features, symmetric_to_features
+from ._validation import InvalidParameterError, check_choice, check_memory, check_positive_int
+from .eigensolvers import SOLVERS, top_eigenpairs
 from .labels import transform_labels
 from .model import HierarchicalModel, LabelScaler, Sample
+from .spectral_operator import PRECISIONS, SpectralOperator, feature_block, squared_feature_norms
 
-__all__ = ["METHODS", "FirstLayer", "spectral_matrix", "SpectralOperator", "first_layer",
-           "canonicalize_signs"]
+__all__ = ["METHODS", "SOLVERS", "PRECISIONS", "FirstLayer", "spectral_matrix", "SpectralOperator",
+           "first_layer", "canonicalize_signs", "matrix_free_memory"]
 
 METHODS = ("auto", "dense", "matrix_free")
 
@@ -40,7 +45,12 @@ METHODS = ("auto", "dense", "matrix_free")
 # about 4 n d^2 per operator application for the matrix-free path (true model), so dense
 # pays off only for small D; in the Gaussian-equivalent mode both cost n D per vector.
 _AUTO_DENSE_LIMIT = {"true": 500, "gaussian_equivalent": 2500}
-_CHUNK = 4096
+#: Samples per block of explicit features in the dense path.
+CHUNK_SIZE = 4096
+
+#: Smallest tolerance accepted with precision="float32": single-precision products perturb C by
+#: a relative error of order 1e-6, so smaller residuals cannot be reached reliably.
+FLOAT32_MIN_TOL = 1e-5
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,11 @@ class FirstLayer:
     method : str
         ``"dense"`` or ``"matrix_free"``.
     operator_applications : int
-        Number of matrix-vector products (dense path: 0).
+        Number of vectors the operator was applied to (dense path: 0).
+    solver : str
+        ``"eigh"`` for the dense path, otherwise one of :data:`SOLVERS`.
+    residual : float
+        max_j |C y_j - lambda_j y_j| / max_j |lambda_j| of the returned pairs (dense path: NaN).
     """
 
     directions: np.ndarray
@@ -70,6 +84,8 @@ class FirstLayer:
     trace: float
     method: str
     operator_applications: int
+    solver: str = "eigh"
+    residual: float = float("nan")
 
 
 def canonicalize_signs(vectors: np.ndarray) -> np.ndarray:
@@ -81,20 +97,17 @@ def canonicalize_signs(vectors: np.ndarray) -> np.ndarray:
     return vectors * signs
 
 
-def _squared_feature_norms(model: HierarchicalModel, inputs: np.ndarray) -> np.ndarray:
-    if model.mode == "gaussian_equivalent":
-        return np.einsum("nd,nd->n", inputs, inputs)
-    if model.q == 2:
-        radius2 = np.einsum("nd,nd->n", inputs, inputs)
-        # |H(x)|_F^2 = |x x^T - I|_F^2 / 2 = (|x|^4 - 2|x|^2 + d) / 2.
-        return (radius2**2 - 2.0 * radius2 + model.d) / 2.0
-    return np.einsum("nd,nd->n", *(2 * [hermite_features(inputs, model.q)]))
+def accumulate_signed(matrix: np.ndarray, features: np.ndarray, weights: np.ndarray) -> None:
+    """Add F^T diag(w) F to the upper triangle of the Fortran-ordered ``matrix`` in place.
 
-
-def _feature_block(model: HierarchicalModel, inputs: np.ndarray) -> np.ndarray:
-    if model.mode == "gaussian_equivalent":
-        return inputs
-    return hermite_features(inputs, model.q)
+    Splitting the weights by sign gives two symmetric rank-k updates (BLAS ``syrk``), which
+    cost half the flops of the GEMM F^T (w * F).
+    """
+    for sign in (1.0, -1.0):
+        rows = sign * weights > 0
+        if rows.any():
+            scaled = features[rows] * np.sqrt(sign * weights[rows])[:, None]
+            blas.dsyrk(sign, scaled.T, beta=1.0, c=matrix, trans=0, lower=0, overwrite_c=1)
 
 
 def spectral_matrix(model: HierarchicalModel, sample: Sample, weights, *, centre: bool = True,
@@ -116,89 +129,85 @@ def spectral_matrix(model: HierarchicalModel, sample: Sample, weights, *, centre
     Returns
     -------
     ndarray, shape (D, D)
+        Symmetric.
     """
     D = model.feature_dim
-    check_memory(8.0 * D * D + 8.0 * _CHUNK * D, f"a dense spectral matrix with D={D}",
+    check_memory(8.0 * D * D + 16.0 * CHUNK_SIZE * D, f"a dense spectral matrix with D={D}",
                  "use method='matrix_free'", memory_budget)
     weights = np.asarray(weights, dtype=float)
     n = sample.n
-    matrix = np.zeros((D, D))
-    for start in range(0, n, _CHUNK):
-        features = _feature_block(model, sample.inputs[start:start + _CHUNK])
-        matrix += features.T @ (features * weights[start:start + _CHUNK, None])
+    matrix = np.zeros((D, D), order="F")
+    for start in range(0, n, CHUNK_SIZE):
+        features = feature_block(model, sample.inputs[start:start + CHUNK_SIZE])
+        accumulate_signed(matrix, features, weights[start:start + CHUNK_SIZE])
+    return finalise_spectral_matrix(matrix, n, float(weights.mean()), centre)
+
+
+def finalise_spectral_matrix(matrix: np.ndarray, n: int, mean_weight: float, centre: bool) -> np.ndarray:
+    """Turn the upper triangle of sum_mu w_mu phi_mu phi_mu^T into the (centred) spectral matrix.
+
+    Parameters
+    ----------
+    matrix : ndarray, shape (D, D)
+        Upper triangle of the weighted sum, as left by :func:`accumulate_signed`; overwritten.
+    n : int
+        Number of samples in the sum.
+    mean_weight : float
+        (1/n) sum_mu w_mu, the coefficient of the -I_D term.
+    centre : bool
+        Subtract (tr C / D) I.
+
+    Returns
+    -------
+    ndarray, shape (D, D)
+        C-contiguous and symmetric.
+    """
+    D = matrix.shape[0]
+    lower = np.tril_indices(D, -1)
+    matrix[lower] = matrix.T[lower]
     matrix /= n
-    matrix[np.diag_indices(D)] -= weights.mean()
+    matrix[np.diag_indices(D)] -= mean_weight
     if centre:
         matrix[np.diag_indices(D)] -= np.trace(matrix) / D
-    return matrix
+    return np.ascontiguousarray(matrix)
 
 
-class SpectralOperator(LinearOperator):
-    """Matrix-free spectral matrix C (optionally trace-centred) as a symmetric LinearOperator.
+def matrix_free_memory(model: HierarchicalModel, p: int, solver: str = "lanczos",
+                       precision: str = "float64", n: int | None = None) -> int:
+    """Estimate the extra memory in bytes of the matrix-free first layer (inputs not included).
 
-    Supports the Gaussian-equivalent mode and the true model with q = 2. Each block of
-    k vectors costs O(n d^2 k) (true model) or O(n D k) (Gaussian-equivalent) flops and
-    O(chunk_size d k) memory.
+    Parameters
+    ----------
+    model : HierarchicalModel
+    p : int
+        Number of directions.
+    solver : str
+        One of :data:`SOLVERS`.
+    precision : {"float64", "float32"}
+    n : int, optional
+        Sample size; it adds the single-precision copy of the inputs for ``"float32"``.
     """
+    D = model.feature_dim
+    block = p + (10 if solver == "subspace" else max(4, p // 2))
+    basis = {"lanczos": max(2 * p + 1, p + 20) + 1, "eigsh": max(2 * p + 1, p + 20),
+             "lobpcg": 3 * block, "subspace": block}[solver]
+    itemsize = np.dtype(precision).itemsize
+    width = model.d if model.mode == "true" else D
+    # Search space and its image, plus residuals and Ritz vectors of one block.
+    solver_bytes = 8 * D * (2 * min(basis, D) + 3 * block)
+    buffer = 4 * 2**20 + itemsize * 8192 * (block if model.mode == "gaussian_equivalent" else 0)
+    operator_bytes = buffer + 6 * 8 * block * width * width + 2 * 8 * D * block
+    copy = itemsize * n * model.input_dim if n is not None and precision != "float64" else 0
+    return int(solver_bytes + operator_bytes + copy)
 
-    def __init__(self, model: HierarchicalModel, sample: Sample, weights, *, centre: bool = True,
-                 chunk_size: int = _CHUNK):
-        if model.mode == "true" and model.q != 2:
-            raise InvalidParameterError(
-                f"method='matrix_free' supports q=2 in the true model, not q={model.q}; "
-                "use method='dense'."
-            )
-        D = model.feature_dim
-        super().__init__(dtype=np.float64, shape=(D, D))
-        self.model = model
-        self.inputs = sample.inputs
-        self.weights = np.asarray(weights, dtype=float)
-        self.n = sample.n
-        self.chunk_size = check_positive_int(chunk_size, "chunk_size")
-        self.trace = float(np.mean(self.weights * (_squared_feature_norms(model, self.inputs) - D)))
-        self.shift = self.weights.mean() + (self.trace / D if centre else 0.0)
-        self.applications = 0
 
-    def _matvec(self, vector):
-        return self._matmat(np.asarray(vector).reshape(-1, 1)).ravel()
-
-    def _rmatvec(self, vector):
-        return self._matvec(vector)
-
-    def _adjoint(self):
-        return self
-
-    def _matmat(self, block):
-        block = np.asarray(block, dtype=float)
-        self.applications += block.shape[1]
-        if self.model.mode == "gaussian_equivalent":
-            result = np.zeros_like(block)
-            for start in range(0, self.n, self.chunk_size):
-                z = self.inputs[start:start + self.chunk_size]
-                w = self.weights[start:start + self.chunk_size, None]
-                result += z.T @ (w * (z @ block))
-            return result / self.n - self.shift * block
-        return self._matmat_true(block)
-
-    def _matmat_true(self, block):
-        d = self.model.d
-        k = block.shape[1]
-        matrices = features_to_symmetric(block.T, d)  # (k, d, d)
-        traces = np.trace(matrices, axis1=1, axis2=2)
-        stacked = matrices.transpose(1, 0, 2).reshape(d, k * d)
-        accumulated = np.zeros((k, d, d))
-        coefficient_sums = np.zeros(k)
-        for start in range(0, self.n, self.chunk_size):
-            x = self.inputs[start:start + self.chunk_size]
-            w = self.weights[start:start + self.chunk_size]
-            # x^T V_j x for every sample and every V_j, from one GEMM.
-            forms = np.einsum("nkd,nd->nk", (x @ stacked).reshape(len(x), k, d), x)
-            coefficients = w[:, None] * (forms - traces) / 2.0
-            coefficient_sums += coefficients.sum(axis=0)
-            for j in range(k):
-                accumulated[j] += x.T @ (x * coefficients[:, j, None])
-        accumulated[:, np.arange(d), np.arange(d)] -= coefficient_sums[:, None]
-        return symmetric_to_features(accumulated / self.n).T - self.shift * block
+def dense_first_layer(matrix: np.ndarray, trace: float, p: int) -> FirstLayer:
+    """Diagonalise a formed spectral matrix (overwritten) and keep its p largest |eigenvalues|."""
+    # The divide-and-conquer driver "evd" was 1.6 times faster than the default "evr" in one
+    # measurement at D = 1830 on one core. It needs about 2 D^2 extra doubles of workspace.
+    spectrum, vectors = scipy.linalg.eigh(matrix, overwrite_a=True, check_finite=False, driver="evd")
+    values, directions = _top_by_magnitude(spectrum, vectors, p)
+    return FirstLayer(directions, values, spectrum, trace, "dense", 0)
 
 
 def _top_by_magnitude(values: np.ndarray, vectors: np.ndarray, p: int):
@@ -209,7 +218,8 @@ def _top_by_magnitude(values: np.ndarray, vectors: np.ndarray, p: int):
 def first_layer(model: HierarchicalModel, sample: Sample, *, p: int | None = None,
                 scaler: LabelScaler | None = None, label_transform=None, centre: bool = True,
                 method: str = "auto", seed=0, tol: float = 1e-8,
-                memory_budget: int | None = None) -> FirstLayer:
+                memory_budget: int | None = None, solver: str = "auto",
+                precision: str = "float64") -> FirstLayer:
     """Estimate the first-layer directions from the spectral matrix of ``sample``.
 
     Parameters
@@ -226,18 +236,29 @@ def first_layer(model: HierarchicalModel, sample: Sample, *, p: int | None = Non
     centre : bool
         Trace-centre the spectral matrix.
     method : {"auto", "dense", "matrix_free"}
+        ``"auto"`` forms the dense matrix for D <= 500 (true model) or D <= 2500
+        (Gaussian-equivalent), and for the true model with q = 3.
     seed : int or Generator
-        Starting vector of ``eigsh`` (matrix-free path).
+        Random starting block of the iterative solver (matrix-free path).
     tol : float
-        Relative tolerance of ``eigsh``.
+        Relative residual tolerance of the iterative solver (see
+        :mod:`helpers.eigensolvers`). With ``precision="float32"`` it is raised to at least
+        :data:`FLOAT32_MIN_TOL`.
     memory_budget : int, optional
-        Limit in bytes for the dense matrix.
+        Limit in bytes for the dense matrix, or for the solver and operator work arrays of the
+        matrix-free path.
+    solver : {"auto", "lanczos", "eigsh", "lobpcg", "subspace"}
+        Iterative solver of the matrix-free path; ``"auto"`` is ``"lanczos"``.
+    precision : {"float64", "float32"}
+        Arithmetic of the operator's inner products (matrix-free path only).
 
     Returns
     -------
     FirstLayer
     """
     check_choice(method, "method", METHODS)
+    check_choice(solver, "solver", ("auto",) + SOLVERS)
+    check_choice(precision, "precision", PRECISIONS)
     D = model.feature_dim
     p = model.n_latent if p is None else check_positive_int(p, "p")
     if p >= D:
@@ -249,16 +270,22 @@ def first_layer(model: HierarchicalModel, sample: Sample, *, p: int | None = Non
         method = "dense" if dense_ok else "matrix_free"
 
     if method == "dense":
+        # The matrix, its eigenvectors and the "evd" workspace of about 2 D^2 doubles.
+        check_memory(32.0 * D * D + 16.0 * CHUNK_SIZE * D,
+                     f"a dense spectral matrix with D={D} and its eigendecomposition",
+                     "use method='matrix_free'", memory_budget)
         matrix = spectral_matrix(model, sample, weights, centre=centre, memory_budget=memory_budget)
-        trace = float(np.mean(weights * (_squared_feature_norms(model, sample.inputs) - D)))
-        spectrum, vectors = scipy.linalg.eigh(matrix)
-        values, directions = _top_by_magnitude(spectrum, vectors, p)
-        return FirstLayer(directions, values, spectrum, trace, "dense", 0)
+        trace = float(np.mean(weights * (squared_feature_norms(model, sample.inputs) - D)))
+        return dense_first_layer(matrix, trace, p)
 
-    operator = SpectralOperator(model, sample, weights, centre=centre)
-    start_vector = as_generator(seed).standard_normal(D)
-    # which="LM" on purpose: the spikes to keep are those of largest |eigenvalue|, of either sign.
-    values, vectors = eigsh(operator, k=p, which="LM", v0=start_vector, tol=tol,
-                            ncv=min(D, max(2 * p + 1, p + 20)))
-    values, directions = _top_by_magnitude(values, vectors, p)
-    return FirstLayer(directions, values, None, operator.trace, "matrix_free", operator.applications)
+    solver = "lanczos" if solver == "auto" else solver
+    if precision == "float32":
+        tol = max(tol, FLOAT32_MIN_TOL)
+    check_memory(matrix_free_memory(model, p, solver, precision, sample.n),
+                 f"the matrix-free first layer with D={D}, p={p}, solver={solver!r}",
+                 "use a smaller p or solver='subspace'", memory_budget)
+    operator = SpectralOperator(model, sample, weights, centre=centre, precision=precision)
+    result = top_eigenpairs(operator, p, solver=solver, tol=tol, seed=seed)
+    values, directions = _top_by_magnitude(result.values, result.vectors, p)
+    return FirstLayer(directions, values, None, operator.trace, "matrix_free",
+                      operator.applications, result.solver, result.residual)
