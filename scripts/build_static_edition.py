@@ -121,8 +121,9 @@ def notebook_title(notebook, fallback: str) -> tuple[str, str]:
 
 
 def _markdown_to_text(text: str) -> str:
-    """Drop the markdown emphasis marks of a one-paragraph summary for the index page."""
-    return re.sub(r"[*_`]", "", " ".join(text.split()))
+    """Drop bold marks and backticks from a one-paragraph summary, keeping $...$ for MathJax."""
+    parts = re.split(r"(\$[^$]+\$)", " ".join(text.split()))
+    return "".join(part if part.startswith("$") else re.sub(r"\*\*|`", "", part) for part in parts)
 
 
 def write_index(out: pathlib.Path, entries, commit: str | None) -> pathlib.Path:
@@ -138,6 +139,10 @@ def write_index(out: pathlib.Path, entries, commit: str | None) -> pathlib.Path:
 <head>
 <meta charset="utf-8">
 <title>Scaling laws from sequential feature recovery: static edition</title>
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({{tex2jax: {{inlineMath: [["$", "$"]], processEscapes: true}}}});
+</script>
+<script src="{html.escape(HTMLExporter().mathjax_url)}"></script>
 <style>
 body {{ font-family: sans-serif; max-width: 52em; margin: 2em auto; line-height: 1.5; padding: 0 1em; }}
 li {{ margin-bottom: 0.8em; }} li p {{ margin: 0.2em 0; color: #333; }}

@@ -78,6 +78,11 @@ def test_notebook_title():
     assert edition.notebook_title(notebook, "x") == ("03 · Title", "**Learn** this.")
 
 
+def test_index_summary_keeps_math():
+    summary = edition._markdown_to_text("**Learn** how $\\theta_k \\propto k^{-\\gamma}$ and `n` grow.")
+    assert summary == "Learn how $\\theta_k \\propto k^{-\\gamma}$ and n grow."
+
+
 # ---------------------------------------------------------------------------- the built pages
 
 def test_index_links_pages(built):
