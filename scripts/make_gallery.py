@@ -6,11 +6,11 @@ Figures (one PNG each, about 600 x 420 pixels, well under 150 KB):
   predicted BBP outliers (Gaussian-equivalent model, D = 200, p = 20, gamma = 1, n/D = 64);
 * ``sequential_recovery.png``: squared overlap of each direction against n, with 1 - n_k/n;
 * ``scaling_law.png``: test error against n with the three-term prediction and the slope
-  -(2 gamma - 1)/(2 gamma).
-
-NOTE: a fourth figure, shallow learners against the layer-wise method, is missing until the
-helpers provide a tuned comparison. Kernel ridge regression on the true model needs its
-penalty and bandwidth chosen with care, or its test error exceeds that of predicting zero.
+  -(2 gamma - 1)/(2 gamma);
+* ``shallow_vs_hierarchical.png``: the layer-wise method against kernel and random-feature
+  ridge regression on the same samples (Gaussian-equivalent model, D = 200, p = 3), read from
+  the shipped sweep ``data/baselines_gaussian.npz``. It is left out, with a message, when
+  ``helpers.baseline_figures`` or that file is missing.
 
 Everything is seeded, so a rerun redraws the same figures. It takes about half a minute on
 two cores; ``--smoke`` draws the same figures at toy sizes in a few seconds (for tests).
@@ -113,10 +113,25 @@ def draw_sweep_figures(settings: GallerySettings, out: pathlib.Path) -> list[pat
     return paths
 
 
+def draw_baseline_figure(out: pathlib.Path) -> list[pathlib.Path]:
+    """Draw the shipped comparison with shallow baselines; return [] if it is unavailable."""
+    try:
+        from helpers.baseline_figures import baseline_curves, plot_baseline_curves
+
+        curves = baseline_curves("gaussian")
+    except (ImportError, FileNotFoundError) as error:
+        print(f"shallow_vs_hierarchical.png left out: {error}")
+        return []
+    with course_style():
+        figure = Figure(figsize=FIGSIZE, layout="constrained")
+        plot_baseline_curves(figure.subplots(), curves)
+        return [save(figure, out / "shallow_vs_hierarchical.png")]
+
+
 def make_gallery(out: pathlib.Path, settings: GallerySettings = FULL) -> list[pathlib.Path]:
     """Write every gallery figure into ``out`` and return the paths."""
     out.mkdir(parents=True, exist_ok=True)
-    return draw_sweep_figures(settings, out)
+    return draw_sweep_figures(settings, out) + draw_baseline_figure(out)
 
 
 def main(argv=None) -> int:
