@@ -21,5 +21,10 @@ if [ "${1:-}" = "--setup-only" ]; then
   exit 0
 fi
 
+extra=()
+# JupyterLab refuses to run as root (containers, CI machines) unless told it is intended.
+if [ "$(id -u)" = 0 ]; then
+  extra+=(--allow-root)
+fi
 exec "$VENV/bin/jupyter" lab --ip=127.0.0.1 --port="${PORT:-8888}" \
-  --ServerApp.root_dir="$PWD" notebooks/00_start_here.ipynb "$@"
+  --ServerApp.root_dir="$PWD" "${extra[@]}" notebooks/00_start_here.ipynb "$@"
