@@ -87,11 +87,16 @@ def plot_edge_fluctuations(ax, sizes, top_eigenvalues, sigma: float = 1.0):
     distance = np.array([2.0 * sigma - np.mean(tops) for tops in top_eigenvalues])
     ax.loglog(sizes, spread, "o", color="tab:blue", label="std of the largest eigenvalue")
     ax.loglog(sizes, np.abs(distance), "s", color="tab:orange", label="|2σ − mean|")
-    reference = spread[0] * (sizes / sizes[0]) ** (-2.0 / 3.0)
-    ax.loglog(sizes, reference, "--", color="k", label="slope −2/3")
-    ax.loglog(sizes, spread[0] * (sizes / sizes[0]) ** (-0.5), ":", color="0.5",
-              label="slope −1/2 (for contrast)")
+    # Each reference line has a fixed slope and the intercept that fits the spreads best in
+    # log-log, so neither is pinned to the noisiest (smallest) size.
+    references = ((2.0 / 3.0, "--", "k", "slope −2/3"), (0.5, ":", "0.5", "slope −1/2 (for contrast)"))
+    for exponent, style, color, label in references:
+        intercept = np.mean(np.log(spread) + exponent * np.log(sizes))
+        ax.loglog(sizes, np.exp(intercept) * sizes ** (-exponent), style, color=color, label=label)
     ax.set_xticks(sizes, [f"{size:g}" for size in sizes])
+    low, high = ax.get_ylim()
+    ticks = [tick for tick in (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5) if low <= tick <= high]
+    ax.set_yticks(ticks, [f"{tick:g}" for tick in ticks])
     ax.minorticks_off()
     ax.set_xlabel("N")
     ax.set_ylabel("size of the edge fluctuations")
@@ -138,10 +143,12 @@ def plot_empirical_stieltjes(ax, eigenvalues, sigma: float = 1.0, etas=(0.002, 0
     """Plot the density read off the empirical G_N of one sample, for a small and a moderate eta."""
     eigenvalues = np.asarray(eigenvalues, dtype=float)
     grid = np.linspace(-2.6 * sigma, 2.6 * sigma, 1500)
-    ax.plot(grid, semicircle_density(grid, sigma), color="k", lw=3.0, alpha=0.35, label="semicircle ρ(x)")
-    for eta, color, width in zip(etas, ("tab:orange", "tab:blue"), (0.6, 1.8)):
+    ax.plot(grid, semicircle_density(grid, sigma), color="k", lw=3.0, alpha=0.35, zorder=3,
+            label="semicircle ρ(x)")
+    for eta, color, width, alpha in zip(etas, ("tab:orange", "tab:blue"), (0.6, 1.8), (0.6, 1.0)):
         estimate = density_from_stieltjes(lambda z: empirical_stieltjes(eigenvalues, z), grid, eta)
-        ax.plot(grid, estimate, color=color, lw=width, label=f"from G_N, η = {eta:g}")
+        ax.plot(grid, estimate, color=color, lw=width, alpha=alpha, zorder=2 + (eta == etas[-1]),
+                label=f"from G_N, η = {eta:g}")
     spacing = 4.0 * sigma / eigenvalues.size
     ax.set_ylim(0.0, 2.2 * semicircle_density(0.0, sigma))
     ax.set_xlabel("x")

@@ -39,18 +39,22 @@ from helpers.random_matrices import (
     semicircle_stieltjes,
     wishart_sample_size,
 )
+from helpers.bbp_sweeps import (
+    covariance_overlap_sweep,
+    covariance_top_eigenpair,
+    wigner_overlap_sweep,
+    wigner_top_eigenpair,
+)
 from helpers.spiked import (
     add_spikes,
     covariance_outlier,
     covariance_overlap,
-    covariance_top_eigenpair,
     critical_window,
     random_orthonormal_frame,
     sample_spiked_covariance,
     sample_spiked_wigner,
     spike_covariance,
     top_eigenpairs,
-    wigner_top_eigenpair,
 )
 
 N_LARGE = 2000
@@ -302,6 +306,24 @@ def test_wigner_below_threshold(goe_draw, bbp_directions):
     assert np.max(overlaps) < 0.1
 
 
+def test_wigner_sweep_matches_single_draws():
+    tops, overlaps = wigner_overlap_sweep(150, [0.5, 2.0], n_draws=3, sigma=0.7, seed=4)
+    assert tops.shape == overlaps.shape == (3, 2)
+    rng = np.random.default_rng(4)
+    for row in range(3):
+        draw = sample_spiked_wigner(150, 1.0, 0.7, rng)
+        values, vectors = top_eigenpairs(add_spikes(draw.noise, draw.directions, [2.0]), 1)
+        assert tops[row, 1] == pytest.approx(values[0], abs=1e-10)
+        assert overlaps[row, 1] == pytest.approx((vectors[:, 0] @ draw.directions[:, 0]) ** 2, abs=1e-8)
+
+
+def test_covariance_sweep_shapes():
+    tops, overlaps = covariance_overlap_sweep(80, 0.5, [0.3, 1.0, 3.0], n_draws=2, seed=1)
+    assert tops.shape == overlaps.shape == (2, 3)
+    assert np.all(np.diff(tops, axis=1) > 0)
+    assert np.all(np.diff(overlaps, axis=1) > 0)
+
+
 # --------------------------------------------------------------------------- spiked covariance
 def test_spike_covariance_equals_data_construction():
     rng = np.random.default_rng(0)
@@ -491,6 +513,8 @@ INVALID_CALLS = {
     "davis_kahan_negative_norm": lambda: davis_kahan_bound([1.0], -0.1),
     "power_law_n_zero": lambda: sample_power_law_spikes(10, 0, 2, 1.0),
     "recovery_sigma_zero": lambda: recovery_by_criterion([1.0], 0.0),
+    "sweep_draws_zero": lambda: wigner_overlap_sweep(10, [1.0], n_draws=0),
+    "sweep_ratio_above_one": lambda: covariance_overlap_sweep(10, 1.5, [1.0]),
 }
 
 
