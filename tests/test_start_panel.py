@@ -76,3 +76,11 @@ def test_static_figure_is_plain_image(small_sweep):
     png = panel.render_png()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(png) > 10_000
+
+
+def test_static_render_keeps_status_of_sliders(small_sweep):
+    panel = StartHerePanel(small_sweep, raise_errors=True)
+    panel.refresh()
+    status = panel.status.value
+    panel.render_png(n=small_sweep.sizes[0])
+    assert panel.status.value == status

@@ -107,10 +107,17 @@ class FigurePanel:
         return {name: control.value for name, control in self.controls.items()}
 
     def render(self, **values) -> Figure:
-        """Draw a new unmanaged figure for ``values`` (defaults: the current controls)."""
+        """Draw a new unmanaged figure for ``values`` (defaults: the current controls).
+
+        The status line keeps describing the controls: a render for other values (a static
+        figure, say) restores the text that :meth:`draw` may have changed.
+        """
+        status = self.status.value
         with course_style():
             figure = Figure(figsize=self.figsize, layout="constrained")
             self.draw(figure, **{**self.values, **values})
+        if any(values.get(name, value) != value for name, value in self.values.items()):
+            self.status.value = status
         return figure
 
     def render_png(self, **values) -> bytes:
