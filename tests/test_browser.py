@@ -148,22 +148,22 @@ def report_timings(request):
                  "until the new figure arrived)", BROWSER_TIMINGS)
 
 
-def default_moves(driver: NotebookDriver) -> list[SliderMove]:
-    """Moves for a notebook without an EXPECTED_MOVES entry.
+def default_moves(driver: NotebookDriver):
+    """Yield moves for a notebook without an EXPECTED_MOVES entry.
 
-    In every panel the first slider is moved by keyboard and the last one by mouse, each
-    towards the far end from its current position.
+    In every panel the first slider is moved by keyboard and the last one by mouse (the same
+    slider if the panel has one), each towards the far end from its position at that moment.
+    A generator, so each position is read after the previous move has happened.
     """
-    moves = []
     for index in range(driver.panels().count()):
-        sliders = driver.panels().nth(index).locator(".widget-slider")
-        labels = [label.strip() for label in sliders.locator(".widget-label").all_inner_texts()]
+        panel = driver.panels().nth(index)
+        labels = [label.strip() for label in panel.locator(".widget-slider .widget-label").all_inner_texts()]
         assert labels, f"panel {index} has no slider"
-        first = handle_position(sliders.first)
-        moves.append(SliderMove(labels[0], key="PageDown" if first > 0.5 else "PageUp", panel=index))
-        last = handle_position(sliders.last)
-        moves.append(SliderMove(labels[-1], drag_to=0.0 if last > 0.5 else 1.0, panel=index))
-    return moves
+
+        position = handle_position(driver.slider(panel, labels[0]))
+        yield SliderMove(labels[0], key="PageDown" if position > 0.5 else "PageUp", panel=index)
+        position = handle_position(driver.slider(panel, labels[-1]))
+        yield SliderMove(labels[-1], drag_to=0.0 if position > 0.5 else 1.0, panel=index)
 
 
 def handle_position(slider) -> float:
