@@ -30,6 +30,7 @@ METHOD_LABELS = {
     "polynomial2": "kernel ridge, polynomial degree 2",
     "polynomial4": "kernel ridge, polynomial degree 4",
     "random_features": "random-feature ridge (ReLU, N = 1000)",
+    "quadratic_features": "ridge on all degree-1 and 2 features",
 }
 
 METHOD_COLORS = {
@@ -38,6 +39,7 @@ METHOD_COLORS = {
     "polynomial2": "tab:green",
     "polynomial4": "tab:red",
     "random_features": "tab:gray",
+    "quadratic_features": "tab:olive",
 }
 
 
@@ -54,7 +56,9 @@ def baseline_curves(setting: str, directory=None) -> dict:
     Returns
     -------
     dict
-        ``"methods"``: method -> {"n_train": (m,), "mse": (n_seeds, m)};
+        ``"methods"``: method -> {"n_train": (m,), "mse": (n_seeds, m)}; the true-model
+        settings add the layer-wise method at larger n and ridge on explicit degree-2
+        features up to the same n;
         ``"d"`` (input dimension or None), ``"D"``, ``"p"``, ``"title"``.
     """
     if setting not in BASELINE_SETTINGS:
@@ -73,6 +77,7 @@ def baseline_curves(setting: str, directory=None) -> dict:
     d = int(setting.removeprefix("true_d"))
     result = load_shipped("baselines_true", directory).select(d=d)
     larger = load_shipped("layerwise_true_large", directory).select(d=d)
+    quadratic = load_shipped("quadratic_true", directory).select(d=d)
     methods = {}
     for index, method in enumerate(result.axis("method")):
         n_train = result.axis("n_train").astype(float)
@@ -81,6 +86,8 @@ def baseline_curves(setting: str, directory=None) -> dict:
             n_train = np.concatenate([n_train, larger.axis("n_train").astype(float)])
             mse = np.concatenate([mse, larger["mse"][0]], axis=1)
         methods[str(method)] = {"n_train": n_train, "mse": mse}
+    methods["quadratic_features"] = {"n_train": quadratic.axis("n_train").astype(float),
+                                     "mse": quadratic["mse"][0]}
     return {"methods": methods, "d": d, "D": d * (d + 1) // 2, "p": result.grid.fixed["p"],
             "title": BASELINE_SETTINGS[setting]}
 
@@ -130,7 +137,10 @@ def plot_baseline_curves(ax, curves: dict, *, shadow_share: float | None = None,
 
 
 def plot_baseline_bars(ax, curves: dict, n_train: float):
-    """Draw one bar per method: its mean test MSE at ``n_train`` samples (min–max over seeds)."""
+    """Draw one bar per method: its mean test MSE at ``n_train`` samples (min–max over seeds).
+
+    Methods without a simulation at ``n_train`` are left out and counted in the title.
+    """
     names, means, low, high, colors = [], [], [], [], []
     for method, curve in curves["methods"].items():
         matches = np.flatnonzero(curve["n_train"] == n_train)
@@ -142,13 +152,17 @@ def plot_baseline_bars(ax, curves: dict, n_train: float):
         low.append(values.mean() - values.min())
         high.append(values.max() - values.mean())
         colors.append(METHOD_COLORS[method])
-    if not names:
-        raise InvalidParameterError(f"n_train={n_train} is not a sample size of this comparison.")
-    positions = np.arange(len(names))
-    ax.bar(positions, means, yerr=[low, high], color=colors, capsize=4)
-    ax.set_xticks(positions, names, fontsize="x-small", rotation=30, ha="right")
     ax.axhline(1.0, color="k", lw=0.8)
     ax.set_ylim(0.0, 1.3)
     ax.set_ylabel("test MSE")
-    ax.set_title(f"At {n_train:,.0f} training samples")
+    if not names:
+        ax.set_title(f"At {n_train:,.0f} training samples")
+        ax.text(0.5, 0.5, "no simulation at this sample size", ha="center", transform=ax.transAxes)
+        return ax
+    positions = np.arange(len(names))
+    ax.bar(positions, means, yerr=[low, high], color=colors, capsize=4)
+    ax.set_xticks(positions, names, fontsize="x-small", rotation=30, ha="right")
+    missing = len(curves["methods"]) - len(names)
+    note = f" ({missing} method{'s' if missing > 1 else ''} not run at this size)" if missing else ""
+    ax.set_title(f"At {n_train:,.0f} training samples{note}", fontsize="small")
     return ax

@@ -109,6 +109,14 @@ SHIPPED_SWEEPS = {
                    "label_transform": "soft", "readout": "ridge", "n_test": 2000,
                    "n_features": 1000, "ridges": _BASELINE_RIDGES}),
         "layer-wise method alone at larger n, true model, d=20 and 30, p=3", 3.0),
+    "quadratic_true": ShippedSweep(
+        "quadratic_true", baseline_point,
+        SweepGrid({"d": [20, 30], "seed": [0, 1, 2],
+                   "n_train": [250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000]},
+                  {"method": "quadratic_features", "p": 3, "gamma": 1.0, "mode": "true",
+                   "label_transform": "soft", "readout": "ridge", "n_test": 2000,
+                   "n_features": 1000, "ridges": _BASELINE_RIDGES}),
+        "ridge on explicit degree-2 features up to n=64000, true model, d=20 and 30, p=3", 3.0),
 }
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ._validation import InvalidParameterError, check_choice, check_positive_int
 from .algorithm import evaluate, fit_layerwise, run_layerwise
-from .baselines import DEFAULT_RIDGES, fit_kernel_ridge, fit_random_features
+from .baselines import DEFAULT_RIDGES, fit_kernel_ridge, fit_quadratic_ridge, fit_random_features
 from .metrics import RECOVERY_THRESHOLD, matched_overlaps, subspace_overlap
 from .model import HierarchicalModel, LabelScaler
 from .spectral import first_layer
@@ -22,8 +22,10 @@ from .spectral import first_layer
 __all__ = ["BASELINE_METHODS", "build_model", "layerwise_point", "recovery_path", "baseline_point"]
 
 #: Methods compared by :func:`baseline_point`. ``"polynomial2"`` and ``"polynomial4"`` are
-#: kernel ridge with the polynomial kernel of that degree.
-BASELINE_METHODS = ("layerwise", "rbf", "polynomial2", "polynomial4", "random_features")
+#: kernel ridge with the polynomial kernel of that degree; ``"quadratic_features"`` is ridge
+#: regression on the explicit features of degree 1 and 2, which reaches larger n.
+BASELINE_METHODS = ("layerwise", "rbf", "polynomial2", "polynomial4", "random_features",
+                    "quadratic_features")
 
 
 def build_model(*, p: int, gamma: float, seed: int, D: int | None = None, d: int | None = None,
@@ -162,6 +164,8 @@ def baseline_point(*, method: str, n_train: int, seed: int, p: int, gamma: float
     if method == "random_features":
         fitted = fit_random_features(inputs, targets, n_features, np.random.SeedSequence([seed, 1]),
                                      ridges=ridges)
+    elif method == "quadratic_features":
+        fitted = fit_quadratic_ridge(inputs, targets, ridges=ridges)
     elif method == "rbf":
         fitted = fit_kernel_ridge(inputs, targets, "rbf", ridges=ridges)
     else:

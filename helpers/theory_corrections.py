@@ -11,13 +11,16 @@ and independent Gaussian h_j,
     kappa_k = E[y^2 h_k^2] = 1 + btilde_k^2 (E[He_2(h)^2 h^2] / 2 - 1) = 1 + 4 btilde_k^2,
 
 so 1 - c_k^2 = kappa_k n_k / n + O((n_k / n)^2). The strongest direction of gamma = 1,
-p = 40 has kappa_1 = 3.5: its overlap deficit is 3.5 times the BBP value at every large n,
-which accounts for most of the gap between simulated and predicted test error at
-n / D >= 64.
+p = 40 has kappa_1 = 3.5: its overlap deficit is 3.5 times the BBP value at every large n.
+With this correction the predicted test error has the exponent of the simulations
+(D = 400, p = 40, gamma = 1, n/D = 16 ... 256: 0.668 against 0.666, BBP 0.607).
 
 NOTE: the correction is exact only to first order in n_k / n. Near a threshold the
 overlap also falls short of BBP for finite D (the transition is smoothed over a window of
-relative width about D^(-1/3)), which neither formula describes.
+relative width about D^(-1/3)), which neither formula describes. The alignment term uses
+the matched overlap c_k, while the full readout also uses the part of a_k that lands in
+other estimated directions, so the corrected error is about 7 % above the simulated one
+in the setting above.
 """
 
 from __future__ import annotations

@@ -103,15 +103,21 @@ def test_baseline_panel_switches_setting(open_figures):
     panel = BaselinePanel(raise_errors=True)
     panel.refresh()
     before = panel.current_data()
+    assert set(before["mse"]) == {"layerwise", "quadratic_features"}  # kernels stop at 4000
+    panel.controls["n_train"].value = 4000
+    at_4000 = panel.current_data()
     panel.controls["setting"].value = "gaussian"
     after_setting = panel.current_data()
     panel.controls["n_train"].value = 500
     after_n = panel.current_data()
+    panel.controls["n_train"].value = 64000  # no Gaussian-equivalent simulation there
+    assert panel.current_data()["mse"] == {}
     assert panel.last_error is None
-    assert panel.redraw_count == 3
-    assert before["mse"] != after_setting["mse"]
+    assert panel.redraw_count == 5
+    assert at_4000["mse"] != after_setting["mse"]
     assert after_setting["mse"]["layerwise"] < after_n["mse"]["layerwise"]
-    assert "polynomial4" in before["mse"] and "polynomial4" not in after_setting["mse"]
+    assert "polynomial4" in at_4000["mse"]
+    assert "polynomial4" not in after_setting["mse"]
 
 
 def test_baseline_panel_rejects_bad_input():
