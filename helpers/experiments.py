@@ -4,20 +4,41 @@ The first n points of one large sample are reused for every n, so curves against
 smooth and a slider that returns to an earlier value shows the same picture. The inputs
 and latent features do not depend on gamma, so only the labels are recomputed when gamma
 changes.
+
+When the first layer is dense and the label transform is the identity, the spectral
+matrices of all sizes come from prefix sums (:class:`helpers.nested_spectral.NestedSpectralSums`).
+The label-independent part is summed once, and each gamma costs one pass over the largest
+sample instead of one pass per size. The results equal those of
+:func:`helpers.algorithm.fit_layerwise` up to the order of floating-point sums.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._validation import InvalidParameterError, check_choice, check_positive_int, check_real
-from .algorithm import SAMPLE_MODES, check_seed, evaluate, fit_layerwise
-from .model import HierarchicalModel
+from ._validation import (InvalidParameterError, MemoryBudgetError, check_choice, check_positive_int,
+                          check_real)
+from .algorithm import SAMPLE_MODES, LayerwiseFit, check_seed, evaluate, fit_layerwise
+from .model import HierarchicalModel, LabelScaler, Sample
+from .nested_spectral import NestedSpectralSums
+from .readout import estimate_latents, fit_readout
+from .spectral import resolve_method
 
 __all__ = ["SweepPoint", "NestedSweep"]
+
+# Defaults of fit_layerwise, so that the prefix-sum path uses the same options.
+_FIT_DEFAULTS = {name: parameter.default
+                 for name, parameter in inspect.signature(fit_layerwise).parameters.items()
+                 if parameter.default is not inspect.Parameter.empty}
+# Options the prefix-sum path reproduces; any other option falls back to fit_layerwise.
+_PREFIX_OPTIONS = {"p", "label_transform", "centre", "method", "readout", "ridge", "calibrate",
+                   "seed", "memory_budget"}
+# Largest memory in bytes for the stored prefix sums before falling back to fit_layerwise.
+_PREFIX_MEMORY = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -81,6 +102,7 @@ class NestedSweep:
         self.fit_options = fit_options
         self.cache_size = check_positive_int(cache_size, "cache_size")
         self._cache: OrderedDict[float, list[SweepPoint]] = OrderedDict()
+        self._prefix_sums: NestedSpectralSums | None = None
 
         first_seed, readout_seed, test_seed = np.random.SeedSequence(check_seed(seed)).spawn(3)
         largest = sizes[-1]
@@ -105,9 +127,7 @@ class NestedSweep:
         readout = model.relabel(self._readout, seed=1) if self._readout is not None else None
         test = model.relabel(self._test, seed=2)
         points = []
-        for n in self.sizes:
-            fit = fit_layerwise(model, first.head(n), readout.head(n) if readout is not None else None,
-                                **self.fit_options)
+        for n, fit in zip(self.sizes, self._fits(model, first, readout)):
             evaluation = evaluate(model, fit, test)
             points.append(SweepPoint(n, evaluation.mse, evaluation.overlaps, evaluation.n_recovered,
                                      fit.first_layer.eigenvalues, fit.first_layer.spectrum))
@@ -115,6 +135,45 @@ class NestedSweep:
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return points
+
+    def _fits(self, model: HierarchicalModel, first: Sample, readout: Sample | None):
+        """Yield the fit at each size, from prefix sums when the options allow it."""
+        sums = self._nested_sums()
+        if sums is None:
+            for n in self.sizes:
+                yield fit_layerwise(model, first.head(n), readout.head(n) if readout is not None else None,
+                                    **self.fit_options)
+            return
+
+        options = {**_FIT_DEFAULTS, **self.fit_options}
+        second = first if readout is None else readout
+        # The same scaler as fit_layerwise: fitted on every training label at that size.
+        scalers = [LabelScaler.fit(first.labels[:n] if readout is None
+                                   else np.concatenate([first.labels[:n], readout.labels[:n]]))
+                   for n in self.sizes]
+        layers = sums.first_layers(first.labels, scalers, p=options["p"], centre=options["centre"])
+        for n, scaler, layer in zip(self.sizes, scalers, layers):
+            latents = estimate_latents(model, layer.directions, second.inputs[:n])
+            fitted = fit_readout(latents, scaler.transform(second.labels[:n]), options["readout"],
+                                 ridge=options["ridge"], calibrate=options["calibrate"])
+            yield LayerwiseFit(layer, fitted, scaler, n, n)
+
+    def _nested_sums(self) -> NestedSpectralSums | None:
+        """Return the prefix sums of the first-layer sample, or None where they do not apply."""
+        if self._prefix_sums is not None:
+            return self._prefix_sums
+        options = {**_FIT_DEFAULTS, **self.fit_options}
+        applies = (set(self.fit_options) <= _PREFIX_OPTIONS
+                   and options["label_transform"] in (None, "identity")
+                   and resolve_method(self.model, options["method"]) == "dense")
+        if not applies:
+            return None
+        try:
+            self._prefix_sums = NestedSpectralSums(self.model, self._first.inputs, self.sizes,
+                                                   memory_budget=_PREFIX_MEMORY)
+        except MemoryBudgetError:
+            return None
+        return self._prefix_sums
 
     def point(self, n: int, gamma: float | None = None) -> SweepPoint:
         """Return the result at sample size ``n`` (one of ``sizes``)."""

@@ -37,7 +37,7 @@ from .model import HierarchicalModel, LabelScaler, Sample
 from .spectral_operator import PRECISIONS, SpectralOperator, feature_block, squared_feature_norms
 
 __all__ = ["METHODS", "SOLVERS", "PRECISIONS", "FirstLayer", "spectral_matrix", "SpectralOperator",
-           "first_layer", "canonicalize_signs", "matrix_free_memory"]
+           "first_layer", "resolve_method", "canonicalize_signs", "matrix_free_memory"]
 
 METHODS = ("auto", "dense", "matrix_free")
 
@@ -210,6 +210,16 @@ def dense_first_layer(matrix: np.ndarray, trace: float, p: int) -> FirstLayer:
     return FirstLayer(directions, values, spectrum, trace, "dense", 0)
 
 
+def resolve_method(model: HierarchicalModel, method: str = "auto") -> str:
+    """Return the path that ``first_layer`` takes for ``method``: ``"dense"`` or ``"matrix_free"``."""
+    check_choice(method, "method", METHODS)
+    if method != "auto":
+        return method
+    D = model.feature_dim
+    dense_ok = D <= _AUTO_DENSE_LIMIT[model.mode] or (model.mode == "true" and model.q != 2)
+    return "dense" if dense_ok else "matrix_free"
+
+
 def _top_by_magnitude(values: np.ndarray, vectors: np.ndarray, p: int):
     order = np.argsort(-np.abs(values), kind="stable")[:p]
     return values[order], canonicalize_signs(vectors[:, order])
@@ -265,9 +275,7 @@ def first_layer(model: HierarchicalModel, sample: Sample, *, p: int | None = Non
         raise InvalidParameterError(f"p={p} is invalid: it must be smaller than D={D}.")
     scaler = LabelScaler.fit(sample.labels) if scaler is None else scaler
     weights = transform_labels(scaler.transform(sample.labels), label_transform)
-    if method == "auto":
-        dense_ok = D <= _AUTO_DENSE_LIMIT[model.mode] or (model.mode == "true" and model.q != 2)
-        method = "dense" if dense_ok else "matrix_free"
+    method = resolve_method(model, method)
 
     if method == "dense":
         # The matrix, its eigenvectors and the "evd" workspace of about 2 D^2 doubles.
