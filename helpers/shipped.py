@@ -43,8 +43,9 @@ class ShippedSweep:
     description : str
         One line for the script's listing.
     minutes : float
-        Measured run time of the whole sweep with two workers on a 2-core laptop
-        (an estimate for other machines).
+        Run time of the whole sweep with two workers, measured once on a 2-core machine
+        shared with other jobs (an estimate for other machines; the files record the
+        measured seconds).
     """
 
     name: str
@@ -65,7 +66,7 @@ SHIPPED_SWEEPS = {
                    "n": [400 * ratio for ratio in (16, 32, 64, 128, 256)]},
                   {"D": 400, "p": 40, "mode": "gaussian_equivalent", "readout": "full",
                    "sample": "split", "n_test": 4000}),
-        "test MSE of the layer-wise method, D=400, p=40, n/D=16..256, three gamma", 12.0),
+        "test MSE of the layer-wise method, D=400, p=40, n/D=16..256, three gamma", 10.0),
     "gamma_scan": ShippedSweep(
         "gamma_scan", layerwise_point,
         SweepGrid({"gamma": [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5], "seed": [0, 1, 2],
@@ -78,13 +79,13 @@ SHIPPED_SWEEPS = {
         SweepGrid({"seed": [0, 1, 2, 3]},
                   {"D": 400, "p": 40, "gamma": 1.0, "ratios": _half_octaves(0, 8),
                    "mode": "gaussian_equivalent", "keep_spectra": True}),
-        "per-direction overlaps and spectra on nested samples, D=400, p=40, n/D=1..256", 4.0),
+        "per-direction overlaps and spectra on nested samples, D=400, p=40, n/D=1..256", 2.0),
     "finite_size": ShippedSweep(
         "finite_size", recovery_path,
         SweepGrid({"D": [50, 200, 800], "seed": [0, 1, 2, 3]},
                   {"p": 10, "gamma": 1.0, "ratios": _half_octaves(-1, 7),
                    "mode": "gaussian_equivalent"}),
-        "per-direction overlaps for D=50, 200, 800 at p=10, n/D=0.5..128", 10.0),
+        "per-direction overlaps for D=50, 200, 800 at p=10, n/D=0.5..128", 3.0),
     "baselines_gaussian": ShippedSweep(
         "baselines_gaussian", baseline_point,
         SweepGrid({"method": ["layerwise", "rbf", "polynomial2", "random_features"],
@@ -92,7 +93,7 @@ SHIPPED_SWEEPS = {
                   {"D": 200, "p": 3, "gamma": 1.0, "mode": "gaussian_equivalent",
                    "label_transform": "soft", "readout": "full", "n_test": 2000,
                    "n_features": 1000, "ridges": _BASELINE_RIDGES}),
-        "layer-wise against kernel and random-feature ridge, Gaussian-equivalent, D=200, p=3", 6.0),
+        "layer-wise against kernel and random-feature ridge, Gaussian-equivalent, D=200, p=3", 3.0),
     "baselines_true": ShippedSweep(
         "baselines_true", baseline_point,
         SweepGrid({"d": [20, 30],
@@ -101,14 +102,14 @@ SHIPPED_SWEEPS = {
                   {"p": 3, "gamma": 1.0, "mode": "true", "label_transform": "soft",
                    "readout": "ridge", "n_test": 2000, "n_features": 1000,
                    "ridges": _BASELINE_RIDGES}),
-        "layer-wise against kernel and random-feature ridge, true model, d=20 and 30, p=3", 12.0),
+        "layer-wise against kernel and random-feature ridge, true model, d=20 and 30, p=3", 8.0),
     "layerwise_true_large": ShippedSweep(
         "layerwise_true_large", baseline_point,
         SweepGrid({"d": [20, 30], "seed": [0, 1, 2], "n_train": [8000, 16000, 32000, 64000]},
                   {"method": "layerwise", "p": 3, "gamma": 1.0, "mode": "true",
                    "label_transform": "soft", "readout": "ridge", "n_test": 2000,
                    "n_features": 1000, "ridges": _BASELINE_RIDGES}),
-        "layer-wise method alone at larger n, true model, d=20 and 30, p=3", 3.0),
+        "layer-wise method alone at larger n, true model, d=20 and 30, p=3", 0.5),
     "quadratic_true": ShippedSweep(
         "quadratic_true", baseline_point,
         SweepGrid({"d": [20, 30], "seed": [0, 1, 2],
@@ -116,7 +117,7 @@ SHIPPED_SWEEPS = {
                   {"method": "quadratic_features", "p": 3, "gamma": 1.0, "mode": "true",
                    "label_transform": "soft", "readout": "ridge", "n_test": 2000,
                    "n_features": 1000, "ridges": _BASELINE_RIDGES}),
-        "ridge on explicit degree-2 features up to n=64000, true model, d=20 and 30, p=3", 3.0),
+        "ridge on explicit degree-2 features up to n=64000, true model, d=20 and 30, p=3", 3.5),
 }
 
 
