@@ -6,6 +6,7 @@ Each ``plot_*`` function draws on the given axes and returns them; the panel of
 
 from __future__ import annotations
 
+import matplotlib as mpl
 import numpy as np
 
 from ._validation import InvalidParameterError
@@ -48,6 +49,9 @@ def plot_reuse_penalty(ax, sizes, mse_split, mse_reuse, *, D: int, p: int, gamma
     ax.axhline(1.0, color="0.5", lw=0.8)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_xticks(sizes / D)
+    ax.set_xticklabels([f"{ratio:g}" for ratio in sizes / D])
+    ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
     ax.set_xlabel("n / D")
     ax.set_ylabel("test MSE")
     ax.set_title(f"Reusing the sample: D = {D}, p = {p}, γ = {gamma:g}")

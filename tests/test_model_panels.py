@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from helpers._validation import InvalidParameterError
 from helpers.widgets.algorithm_panels import SpectralStepsPanel, default_reuse_sweeps
 from helpers.widgets.model_panels import (
     LatentGaussianityPanel,
@@ -118,3 +119,17 @@ def test_static_figures_are_images(small_sweeps):
         png = panel.render_png()
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
         assert len(png) > 10_000
+
+
+@pytest.mark.parametrize("build", [
+    lambda sweeps: LatentGaussianityPanel(d=7),
+    lambda sweeps: LatentGaussianityPanel(kind="rank 2"),
+    lambda sweeps: TrueVersusEquivalentPanel(d=33),
+    lambda sweeps: TrueVersusEquivalentPanel(eps=0.95),
+    lambda sweeps: TrueVersusEquivalentPanel(gamma=-1.0),
+    lambda sweeps: SpectralStepsPanel({"split": sweeps["split"]}),
+    lambda sweeps: SpectralStepsPanel(sweeps, n=123),
+], ids=["d", "kind", "twin-d", "eps", "gamma", "sweeps", "n"])
+def test_panels_reject_bad_input(build, small_sweeps):
+    with pytest.raises(InvalidParameterError):
+        build(small_sweeps)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 
+from .._validation import InvalidParameterError
+from ..algorithm_plots import plot_reuse_penalty
 from ..experiments import NestedSweep
 from ..model import HierarchicalModel
 from ..pitfalls import reuse_extra_error
 from ..plotting import plot_spectrum
-from ..algorithm_plots import plot_reuse_penalty
 from .base import FigurePanel, exponent_slider, log_sample_slider
 
 __all__ = ["default_reuse_sweeps", "SpectralStepsPanel"]
@@ -49,7 +50,14 @@ class SpectralStepsPanel(FigurePanel):
     def __init__(self, sweeps: dict | None = None, n: int | None = None, gamma: float = 1.0,
                  **panel_options):
         self.sweeps = default_reuse_sweeps() if sweeps is None else sweeps
+        if not isinstance(self.sweeps, dict) or set(self.sweeps) != {"split", "reuse"}:
+            raise InvalidParameterError(
+                "sweeps is invalid: pass {'split': NestedSweep, 'reuse': NestedSweep}, for example "
+                "default_reuse_sweeps()."
+            )
         sizes = self.sweeps["split"].sizes
+        if n is not None and n not in sizes:
+            raise InvalidParameterError(f"n={n!r} is invalid: choose one of the sweep sizes {sizes}.")
         controls = {
             "n": log_sample_slider(sizes, sizes[len(sizes) // 2] if n is None else n, "n"),
             "gamma": exponent_slider(gamma, 0.0, 1.5, 0.1, "γ"),

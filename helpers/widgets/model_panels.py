@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from .._validation import InvalidParameterError, check_real
 from ..gaussianity import estimate_mean, latent_kurtosis_curve
 from ..model import HierarchicalModel
 from ..model_plots import (
@@ -29,6 +30,11 @@ TARGET_DIMS = (10, 14, 20, 28, 40, 57, 80)
 
 
 def _selection_slider(values, value, description: str) -> widgets.SelectionSlider:
+    """Create a slider over ``values``; raise InvalidParameterError if ``value`` is not one of them."""
+    if value not in values:
+        raise InvalidParameterError(
+            f"{description}={value!r} is invalid: the panel offers {description} in {list(values)}."
+        )
     return widgets.SelectionSlider(options=[(str(v), v) for v in values], value=value,
                                    description=description, continuous_update=False,
                                    layout=widgets.Layout(width="360px"))
@@ -55,12 +61,17 @@ class LatentGaussianityPanel(FigurePanel):
 
     def __init__(self, d: int = 10, kind: str = "random", n: int = 20000, seed: int = 0,
                  **panel_options):
+        if kind not in DIRECTION_KINDS:
+            raise InvalidParameterError(
+                f"kind={kind!r} is unknown: choose one of {', '.join(DIRECTION_KINDS)}."
+            )
+        d_slider = _selection_slider(LATENT_DIMS, d, "d")
         self.n = n
         self.seed = seed
         self.curve = latent_kurtosis_curve(LATENT_DIMS[1:], p=8, n=n, seed=seed)
         self._cache: dict[tuple[int, str], dict] = {}
         controls = {
-            "d": _selection_slider(LATENT_DIMS, d, "d"),
+            "d": d_slider,
             "kind": widgets.ToggleButtons(options=list(DIRECTION_KINDS), value=kind,
                                           description="direction"),
         }
@@ -146,7 +157,8 @@ class TrueVersusEquivalentPanel(FigurePanel):
 
     def __init__(self, d: int = 40, eps: float = 0.5, gamma: float = 1.0, n: int = 20000,
                  seed: int = 0, **panel_options):
-        self.gamma = gamma
+        eps = check_real(eps, "eps", minimum=0.2, maximum=0.8)
+        self.gamma = check_real(gamma, "gamma", minimum=0.0)
         self.n = n
         self.seed = seed
         self._samples: dict[tuple[int, float], dict] = {}
