@@ -25,6 +25,7 @@ from ._validation import (InvalidParameterError, MemoryBudgetError, check_choice
 from .algorithm import SAMPLE_MODES, LayerwiseFit, check_seed, evaluate, fit_layerwise
 from .model import HierarchicalModel, LabelScaler, Sample
 from .nested_spectral import NestedSpectralSums
+from .random_matrices import serial_blas
 from .readout import estimate_latents, fit_readout
 from .spectral import resolve_method
 
@@ -127,10 +128,13 @@ class NestedSweep:
         readout = model.relabel(self._readout, seed=1) if self._readout is not None else None
         test = model.relabel(self._test, seed=2)
         points = []
-        for n, fit in zip(self.sizes, self._fits(model, first, readout)):
-            evaluation = evaluate(model, fit, test)
-            points.append(SweepPoint(n, evaluation.mse, evaluation.overlaps, evaluation.n_recovered,
-                                     fit.first_layer.eigenvalues, fit.first_layer.spectrum))
+        # The matrices are small (D x D with D of a few hundred), where a second BLAS thread
+        # gains little and makes a slider move several times slower when other jobs load the cores.
+        with serial_blas():
+            for n, fit in zip(self.sizes, self._fits(model, first, readout)):
+                evaluation = evaluate(model, fit, test)
+                points.append(SweepPoint(n, evaluation.mse, evaluation.overlaps, evaluation.n_recovered,
+                                         fit.first_layer.eigenvalues, fit.first_layer.spectrum))
         self._cache[key] = points
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
