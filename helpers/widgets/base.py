@@ -15,6 +15,7 @@ import ipywidgets as widgets
 from IPython.display import Image, display
 from matplotlib.figure import Figure
 
+from .._validation import InvalidParameterError
 from ..style import course_style
 
 __all__ = ["FigurePanel", "log_sample_slider", "exponent_slider"]
@@ -34,7 +35,9 @@ def log_sample_slider(values, value, description: str = "n") -> widgets.Selectio
     """
     values = [int(v) for v in values]
     if int(value) not in values:
-        raise ValueError(f"value={value!r} is not one of the slider values {values}.")
+        raise InvalidParameterError(
+            f"value={value!r} is invalid: it must be one of the slider values {values}."
+        )
     return widgets.SelectionSlider(
         options=[(f"{v:,}", v) for v in values], value=int(value), description=description,
         continuous_update=False, layout=widgets.Layout(width="420px"),
