@@ -124,7 +124,7 @@ def plot_kurtosis_curve(ax, curve: dict, current=None, kinds=DIRECTION_KINDS):
         if kind.startswith("rank"):
             rank = int(kind.split()[1])
             ax.axhline(12.0 / rank, color="tab:orange", ls=":", lw=1.5)
-            ax.text(d.min(), 12.0 / rank, f"{kind}: 12/{rank}", va="bottom", ha="left",
+            ax.text(np.sqrt(d.min() * d.max()), 12.0 / rank, f"{kind}: 12/{rank}", va="bottom", ha="center",
                     color="tab:orange", fontsize="small")
     if current is not None:
         ax.plot(current["d"], current["measured"].value, "o", ms=13, mfc="none", mec="tab:red", mew=2,
