@@ -35,7 +35,7 @@ from ._validation import (
 
 __all__ = ["KERNELS", "DEFAULT_RIDGES", "rbf_kernel", "polynomial_kernel", "kernel_matrix",
            "KernelRidge", "RandomFeatureRidge", "QuadraticRidge", "fit_kernel_ridge",
-           "fit_random_features", "fit_quadratic_ridge", "degree2_share"]
+           "fit_random_features", "fit_quadratic_ridge"]
 
 KERNELS = ("rbf", "polynomial")
 
@@ -371,38 +371,3 @@ def fit_quadratic_ridge(inputs, targets, *, ridges=DEFAULT_RIDGES, validation_fr
     readout = _ridge_readout(features - feature_mean, targets - mean, best)
     return QuadraticRidge(readout, feature_mean, mean, best, scores)
 
-
-def degree2_share(model: HierarchicalModel, n_samples: int = 100_000, seed=0) -> float:
-    """Return the share of the target's variance carried by its degree-2 part in x.
-
-    For the true model with q = 2 and the identity link, the product formula of Hermite
-    polynomials gives E[(h_k^2 - 1)(x x^T - I)] = 4 A_k^2, so the projection of
-    y = sum_k btilde_k (h_k^2 - 1) / sqrt(2) on the degree-2 Hermite features is
-    <M, (x x^T - I) / sqrt(2)>_F with M = 2 sum_k btilde_k A_k^2, of variance |M|_F^2.
-    This is what a kernel learns once n >> d^2. The variance of y is estimated by Monte
-    Carlo on ``n_samples`` fresh samples.
-
-    Parameters
-    ----------
-    model : HierarchicalModel
-        True mode, q = 2, identity link, no label noise.
-    n_samples : int
-        Monte Carlo samples for Var(y); the relative error of the share is about
-        sqrt(Var(y^2) / n_samples) / Var(y), below 1 % at the default for d >= 20.
-    seed : int or numpy.random.Generator
-
-    Returns
-    -------
-    float
-        |M|_F^2 / Var(y), in [0, 1].
-    """
-    if model.mode != "true" or check_supported_q(model.q) != 2 or model.link != "identity" \
-            or model.noise_std != 0:
-        raise InvalidParameterError(
-            "degree2_share needs the true model with q=2, link='identity' and noise_std=0; "
-            f"got mode={model.mode!r}, q={model.q}, link={model.link!r}, noise_std={model.noise_std}."
-        )
-    matrices = model.direction_matrices
-    shadow = 2.0 * np.einsum("k,kij,kjl->il", model.weights, matrices, matrices)
-    variance = float(np.var(model.sample(check_positive_int(n_samples, "n_samples"), seed).labels))
-    return float(np.sum(shadow**2) / variance)

@@ -7,13 +7,13 @@ import pytest
 
 from helpers._validation import InvalidParameterError
 from helpers.baselines import (
-    degree2_share,
     fit_kernel_ridge,
     fit_quadratic_ridge,
     fit_random_features,
     polynomial_kernel,
     rbf_kernel,
 )
+from helpers.latent_moments import degree_two_share
 from helpers.shipped import SHIPPED_SWEEPS, load_shipped
 from helpers.sweep_tasks import baseline_point, build_model
 
@@ -107,13 +107,8 @@ def test_degree2_share_matches_projection():
     matrices = model.direction_matrices
     expected = 4.0 * np.einsum("k,kij,kjl->il", model.weights, matrices, matrices) / np.sqrt(2.0)
     np.testing.assert_allclose(projection / np.sqrt(2.0), expected / np.sqrt(2.0), atol=0.03)
-    share = degree2_share(model, 200_000, seed=6)
+    share = degree_two_share(model)
     assert 0.0 < share < 1.0
-
-
-def test_degree2_share_needs_true_model():
-    with pytest.raises(InvalidParameterError, match="true model"):
-        degree2_share(build_model(D=36, p=2, gamma=1.0, seed=0))
 
 
 def test_layerwise_beats_every_kernel_by_margin():
