@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import InvalidParameterError, check_choice, check_positive_int
-from .labels import transform_labels
 from .metrics import count_recovered, matched_overlaps, mean_squared_error, subspace_overlap
 from .model import HierarchicalModel, LabelScaler, Sample
 from .readout import Readout, estimate_latents, fit_readout, predict_readout

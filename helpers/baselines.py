@@ -19,12 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from .hermite import hermite_features
-from .model import HierarchicalModel
-
 from ._validation import (
     InvalidParameterError,
-    check_supported_q,
     as_generator,
     check_choice,
     check_matrix,
@@ -32,6 +28,7 @@ from ._validation import (
     check_positive_int,
     check_real,
 )
+from .hermite import hermite_features
 
 __all__ = ["KERNELS", "DEFAULT_RIDGES", "rbf_kernel", "polynomial_kernel", "kernel_matrix",
            "KernelRidge", "RandomFeatureRidge", "QuadraticRidge", "fit_kernel_ridge",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import pathlib
 from dataclasses import dataclass
 
-import numpy as np
 
 from ._validation import InvalidParameterError
 from .sweep_tasks import baseline_point, layerwise_point, recovery_path

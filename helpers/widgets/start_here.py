@@ -6,7 +6,6 @@ import io
 import math
 from collections import OrderedDict
 
-import numpy as np
 from matplotlib.figure import Figure
 
 from ..experiments import NestedSweep
