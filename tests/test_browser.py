@@ -151,19 +151,24 @@ def report_timings(request):
 def default_moves(driver: NotebookDriver):
     """Yield moves for a notebook without an EXPECTED_MOVES entry.
 
-    In every panel the first slider is moved by keyboard and the last one by mouse (the same
-    slider if the panel has one), each towards the far end from its position at that moment.
-    A generator, so each position is read after the previous move has happened.
+    Every slider of every panel moves once, by keyboard and by mouse in turn, so each panel
+    gets at least one of each (a panel with one slider gets both). Each move goes towards
+    the far end from the handle's position at that moment. This is a generator, so each
+    position is read after the previous move has happened.
     """
     for index in range(driver.panels().count()):
         panel = driver.panels().nth(index)
         labels = [label.strip() for label in panel.locator(".widget-slider .widget-label").all_inner_texts()]
         assert labels, f"panel {index} has no slider"
+        if len(labels) == 1:
+            labels = labels * 2
 
-        position = handle_position(driver.slider(panel, labels[0]))
-        yield SliderMove(labels[0], key="PageDown" if position > 0.5 else "PageUp", panel=index)
-        position = handle_position(driver.slider(panel, labels[-1]))
-        yield SliderMove(labels[-1], drag_to=0.0 if position > 0.5 else 1.0, panel=index)
+        for order, label in enumerate(labels):
+            position = handle_position(driver.slider(panel, label))
+            if order % 2 == 0:
+                yield SliderMove(label, key="PageDown" if position > 0.5 else "PageUp", panel=index)
+            else:
+                yield SliderMove(label, drag_to=0.0 if position > 0.5 else 1.0, panel=index)
 
 
 def handle_position(slider) -> float:
