@@ -1,4 +1,4 @@
-"""Asymptotic theory of the layer-wise algorithm, exact for the Gaussian-equivalent mode.
+"""Asymptotic theory of the layer-wise algorithm, derived for the Gaussian-equivalent mode.
 
 Assumptions: identity link g*, identity label transform, standardised labels, and a
 first-layer sample of n points (the readout sample is independent, of size ``n_readout``,
@@ -10,6 +10,10 @@ equal to n unless given). With these:
   (accurate once n / D >= 4);
 * BBP: direction k is recovered when |theta_k| > sigma, that is n > n_k = D / theta_k^2,
   with outlier theta_k + sigma^2 / theta_k and squared overlap 1 - n_k / n.
+
+NOTE: the noise is in fact stronger along a strong direction, by kappa_k = 1 + 4 btilde_k^2,
+so simulations reach squared overlaps near 1 - kappa_k n_k / n; :mod:`helpers.theory_corrections`
+implements that first-order correction. Finite D also smooths each transition.
 """
 
 from __future__ import annotations
