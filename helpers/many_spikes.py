@@ -28,7 +28,8 @@ from .random_matrices import serial_blas, symmetric_eigenvalues
 from .spiked import SpikedWigner, add_spikes, sample_spiked_wigner
 
 __all__ = [
-    "sample_power_law_spikes", "population_gaps", "davis_kahan_bound", "index_matched_sin_angles",
+    "sample_power_law_spikes", "population_gaps", "davis_kahan_bound", "davis_kahan_sample_sizes",
+    "index_matched_sin_angles",
     "resolvent_projection", "outlier_equation_eigenvalues", "recovery_by_criterion",
     "unrecovered_share", "simulate_power_law_spikes",
 ]
@@ -120,6 +121,39 @@ def davis_kahan_bound(theta, noise_norm, include_zero: bool = True) -> np.ndarra
     gaps = population_gaps(theta, include_zero)
     with np.errstate(divide="ignore"):
         return 2.0 * noise_norm / gaps
+
+
+def davis_kahan_sample_sizes(D: int, p: int, gamma: float,
+                             threshold: float = RECOVERY_THRESHOLD) -> np.ndarray:
+    """Return, per spike, the sample size above which Davis-Kahan guarantees recovery.
+
+    With |W|_op = 2 sigma and sigma^2 = D / n, the bound (2 |W|_op / delta_k)^2 < 1 - threshold
+    holds for n > 16 D / ((1 - threshold) delta_k^2), which is 32 D / delta_k^2 at the default
+    threshold 1/2. The gap delta_k counts the eigenvalue 0, so for the weakest spike it is
+    min(theta_{p-1} - theta_p, theta_p).
+
+    Parameters
+    ----------
+    D, p : int
+        Dimension and number of spikes (theta = ``theory.spike_strengths(p, gamma)``).
+    gamma : float
+        Power-law exponent, >= 0.
+    threshold : float
+        Squared-overlap level to guarantee, in (0, 1).
+
+    Returns
+    -------
+    ndarray, shape (p,)
+        Infinite for spikes of equal strength (zero gap).
+    """
+    D = check_positive_int(D, "D")
+    threshold = check_real(threshold, "threshold", minimum=0.0, strict_minimum=True, maximum=1.0)
+    if threshold == 1.0:
+        raise InvalidParameterError("threshold=1.0 is invalid: no finite sample size guarantees "
+                                    "a squared overlap of 1; pass a value below 1.")
+    gaps = population_gaps(theory.spike_strengths(p, gamma))
+    with np.errstate(divide="ignore"):
+        return 16.0 * D / ((1.0 - threshold) * gaps**2)
 
 
 def index_matched_sin_angles(directions, estimates) -> np.ndarray:

@@ -17,6 +17,7 @@ from helpers import theory
 from helpers._validation import InvalidParameterError
 from helpers.many_spikes import (
     davis_kahan_bound,
+    davis_kahan_sample_sizes,
     index_matched_sin_angles,
     outlier_equation_eigenvalues,
     population_gaps,
@@ -438,6 +439,19 @@ def test_population_gaps():
     np.testing.assert_allclose(population_gaps(theta), [0.5, 0.05, 0.05, 0.1])
     np.testing.assert_allclose(population_gaps(theta, include_zero=False), [0.5, 0.05, 0.05, 0.35])
     assert np.isinf(davis_kahan_bound([0.3, 0.3], 0.1)).all()
+
+
+def test_davis_kahan_sample_sizes_weakest_gap():
+    # p = 2, gamma = 1.5: theta = (4/3, sqrt(2)/3), so the weak spike is closer to 0 than to
+    # the strong one and its gap is theta_2 itself.
+    theta = theory.spike_strengths(2, 1.5)
+    sizes = davis_kahan_sample_sizes(500, 2, 1.5)
+    np.testing.assert_allclose(sizes, 32 * 500 / np.array([theta[0] - theta[1], theta[1]]) ** 2)
+    # At that size the bound on sin^2 is exactly 1/2, with |W|_op = 2 sigma.
+    sigma = theory.noise_level(500, sizes[1])
+    assert davis_kahan_bound(theta, 2 * sigma)[1] ** 2 == pytest.approx(0.5)
+    with pytest.raises(InvalidParameterError, match="threshold"):
+        davis_kahan_sample_sizes(500, 2, 1.5, threshold=1.0)
 
 
 def test_resolvent_projection_decouples():
