@@ -69,8 +69,8 @@ def check_memory(n_bytes: float, what: str, fix: str, memory_budget: int | None 
     memory_budget : int, optional
         Budget in bytes; defaults to :func:`get_memory_budget`.
     """
-    budget = get_memory_budget() if memory_budget is None else memory_budget
-    if n_bytes > budget:
+    budget = get_memory_budget() if memory_budget is None else check_positive_int(memory_budget, "memory_budget")
+    if not n_bytes <= budget:
         raise MemoryBudgetError(
             f"{what} would need {n_bytes / _GIB:.2f} GiB, more than the memory budget of "
             f"{budget / _GIB:.2f} GiB. To fix it, {fix}, or raise the budget with "

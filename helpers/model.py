@@ -91,11 +91,13 @@ class LabelScaler:
     def fit(cls, labels) -> "LabelScaler":
         """Fit the scaler on training labels of shape (n,)."""
         labels = np.asarray(labels, dtype=float)
-        std = float(labels.std())
-        if labels.size < 2 or not std > 0:
+        with np.errstate(over="ignore", invalid="ignore"):
+            std = float(labels.std())
+        if labels.ndim != 1 or labels.size < 2 or not 0 < std < np.inf or not np.all(np.isfinite(labels)):
             raise InvalidParameterError(
-                f"cannot standardise {labels.size} labels with standard deviation {std}: "
-                "use at least two samples of a non-constant target."
+                f"cannot standardise labels of shape {labels.shape} with standard deviation {std}: "
+                "use a 1-D array of at least two finite labels of a non-constant target "
+                "(a huge noise_std makes the standard deviation overflow)."
             )
         return cls(float(labels.mean()), std)
 
@@ -183,6 +185,11 @@ class HierarchicalModel:
             check_real(self.eps, "eps", minimum=0.0)
             if self.d is None:
                 raise InvalidParameterError("eps needs d: pass d, or pass p directly.")
+            if self.eps * math.log(self.d) > math.log(self.feature_dim) + 1.0:
+                raise InvalidParameterError(
+                    f"eps={self.eps} is invalid: p = d**eps exceeds the feature dimension "
+                    f"D={self.feature_dim}; use a smaller eps."
+                )
         if self.n_latent > self.feature_dim:
             raise InvalidParameterError(
                 f"p={self.n_latent} is invalid: it exceeds the feature dimension D={self.feature_dim}; "
@@ -210,6 +217,9 @@ class HierarchicalModel:
     # ----------------------------------------------------------------- teacher
     @cached_property
     def _teacher(self) -> tuple[np.ndarray, np.ndarray]:
+        check_memory(16.0 * self.feature_dim * self.n_latent,
+                     f"the teacher frame of shape ({self.feature_dim}, {self.n_latent})",
+                     "use a smaller D or p")
         rng = np.random.default_rng(self.seed)
         gaussian = rng.standard_normal((self.feature_dim, self.n_latent))
         frame, upper = np.linalg.qr(gaussian)

@@ -45,12 +45,30 @@ def spike_strengths(p: int, gamma: float, noise_std: float = 0.0) -> np.ndarray:
     return math.sqrt(2.0) * power_law_weights(p, gamma) / math.sqrt(1.0 + noise_std**2)
 
 
+def _check_sizes(values, name: str) -> np.ndarray:
+    """Return sample sizes as a float array, or raise unless all are positive and finite."""
+    try:
+        sizes = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"{name}={values!r} is invalid: give positive numbers.") from None
+    if isinstance(values, str) or not np.all(np.isfinite(sizes)) or np.any(sizes <= 0):
+        raise InvalidParameterError(
+            f"{name}={values!r} is invalid: sample sizes must be positive and finite."
+        )
+    return sizes
+
+
+def _check_noise_levels(sigma) -> np.ndarray:
+    sigma = np.asarray(sigma, dtype=float)
+    if not np.all(np.isfinite(sigma)) or np.any(sigma <= 0):
+        raise InvalidParameterError(f"sigma={sigma!r} is invalid: noise levels must be positive and finite.")
+    return sigma
+
+
 def noise_level(D: int, n) -> np.ndarray | float:
     """Return sigma = sqrt(D / n), the noise level of the spectral matrix."""
     D = check_positive_int(D, "D")
-    n = np.asarray(n, dtype=float)
-    if np.any(n <= 0):
-        raise InvalidParameterError(f"n={n!r} is invalid: sample sizes must be positive.")
+    n = _check_sizes(n, "n")
     sigma = np.sqrt(D / n)
     return float(sigma) if sigma.ndim == 0 else sigma
 
@@ -80,16 +98,18 @@ def outlier_positions(theta, sigma) -> np.ndarray:
     theta + sigma^2 / theta for |theta| > sigma, otherwise the bulk edge 2 sigma on the
     side of theta's sign. Broadcasts over ``theta`` and ``sigma``.
     """
-    theta, sigma = np.broadcast_arrays(np.asarray(theta, dtype=float), np.asarray(sigma, dtype=float))
-    if np.any(theta == 0):
-        raise InvalidParameterError("theta contains 0: spike strengths must be non-zero.")
+    theta, sigma = np.broadcast_arrays(np.asarray(theta, dtype=float), _check_noise_levels(sigma))
+    if np.any(theta == 0) or not np.all(np.isfinite(theta)):
+        raise InvalidParameterError("theta contains 0, NaN or inf: spike strengths must be finite and non-zero.")
     outside = np.abs(theta) > sigma
     return np.where(outside, theta + sigma**2 / theta, 2.0 * sigma * np.sign(theta))
 
 
 def predicted_overlaps(theta, sigma) -> np.ndarray:
     """Return the BBP squared overlap max(0, 1 - sigma^2 / theta^2), broadcasting."""
-    theta, sigma = np.broadcast_arrays(np.asarray(theta, dtype=float), np.asarray(sigma, dtype=float))
+    theta, sigma = np.broadcast_arrays(np.asarray(theta, dtype=float), _check_noise_levels(sigma))
+    if not np.all(np.isfinite(theta)):
+        raise InvalidParameterError("theta contains NaN or inf: spike strengths must be finite.")
     with np.errstate(divide="ignore"):
         return np.clip(1.0 - sigma**2 / theta**2, 0.0, 1.0)
 
@@ -100,7 +120,7 @@ def learned_count(n, D: int, p: int, gamma: float, noise_std: float = 0.0) -> np
     For gamma > 0 this equals min(p, floor((2 n / (D Z_p))^(1 / (2 gamma)))) up to ties.
     """
     thresholds = threshold_sample_sizes(D, p, gamma, noise_std)
-    n = np.asarray(n, dtype=float)
+    n = _check_sizes(n, "n")
     counts = np.sum(n[..., None] > thresholds, axis=-1)
     return int(counts) if counts.ndim == 0 else counts
 
@@ -135,10 +155,9 @@ def mse_prediction(n, D: int, p: int, gamma: float, *, readout: str = "full",
         the shape of ``n``.
     """
     check_choice(readout, "readout", ("full", "diagonal"))
-    n = np.asarray(n, dtype=float)
-    n_readout = n if n_readout is None else np.asarray(n_readout, dtype=float)
-    if np.any(n <= 0) or np.any(n_readout <= 0):
-        raise InvalidParameterError("n and n_readout must be positive sample sizes.")
+    n = _check_sizes(n, "n")
+    n_readout = n if n_readout is None else _check_sizes(n_readout, "n_readout")
+    noise_std = check_real(noise_std, "noise_std", minimum=0.0)
     weights2 = power_law_weights(p, gamma) ** 2
     thresholds = threshold_sample_sizes(D, p, gamma, noise_std)
     signal_share = 1.0 / (1.0 + noise_std**2)

@@ -121,3 +121,46 @@ def test_label_transforms_are_bounded():
     assert np.all(np.abs(transform_labels(labels, "tanh")) <= 1)
     assert np.max(np.abs(transform_labels(labels, "clip"))) == 3.0
     np.testing.assert_array_equal(transform_labels(labels, None), labels)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: helpers.theory.noise_level(10, float("nan")), "n=nan is invalid"),
+    (lambda: helpers.theory.learned_count(-5, 10, 5, 1.0), "n=-5 is invalid"),
+    (lambda: helpers.theory.mse_prediction("100", 10, 5, 1.0), "n='100' is invalid"),
+    (lambda: helpers.theory.mse_prediction(100, 10, 5, 1.0, n_readout=0), "n_readout=0 is invalid"),
+    (lambda: helpers.theory.outlier_positions(1.0, -1.0), "sigma=.* is invalid"),
+    (lambda: helpers.theory.predicted_overlaps(float("nan"), 1.0), "theta contains NaN"),
+], ids=["nan n", "negative n", "string n", "zero n_readout", "negative sigma", "nan theta"])
+def test_theory_rejects_bad_sizes(call, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        call()
+
+
+def test_eps_overflowing_p_rejected():
+    with pytest.raises(InvalidParameterError, match="eps=1000.0 is invalid"):
+        HierarchicalModel(d=10, eps=1000.0)
+
+
+def test_infinite_label_spread_rejected():
+    with pytest.raises(InvalidParameterError, match="standard deviation inf"):
+        helpers.LabelScaler.fit([1e200, -1e200, 3e200])
+
+
+def test_teacher_frame_respects_budget():
+    with pytest.raises(MemoryBudgetError, match="teacher frame of shape"):
+        HierarchicalModel(D=10**8, p=100).directions
+
+
+@pytest.mark.parametrize("budget", [float("nan"), -1, True, "big"])
+def test_invalid_memory_budget_rejected(budget):
+    with pytest.raises(InvalidParameterError, match="memory_budget=.* is invalid"):
+        HierarchicalModel(D=30, p=3).sample(10, 0, memory_budget=budget)
+
+
+def test_slider_values_outside_range_rejected():
+    from helpers.widgets.base import exponent_slider, log_sample_slider
+
+    with pytest.raises(InvalidParameterError, match="gamma=5 is invalid"):
+        exponent_slider(5, 0.0, 1.5)
+    with pytest.raises(InvalidParameterError, match="value=800.7 is invalid"):
+        log_sample_slider([400, 800], 800.7)

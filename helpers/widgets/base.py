@@ -34,7 +34,7 @@ def log_sample_slider(values, value, description: str = "n") -> widgets.Selectio
         Label shown left of the slider.
     """
     values = [int(v) for v in values]
-    if int(value) not in values:
+    if value not in values:
         raise InvalidParameterError(
             f"value={value!r} is invalid: it must be one of the slider values {values}."
         )
@@ -47,7 +47,12 @@ def log_sample_slider(values, value, description: str = "n") -> widgets.Selectio
 def exponent_slider(value: float = 1.0, minimum: float = 0.0, maximum: float = 1.5,
                     step: float = 0.1, description: str = "γ",
                     continuous_update: bool = False) -> widgets.FloatSlider:
-    """Create a slider for the power-law exponent gamma."""
+    """Create a slider for the power-law exponent gamma; ``value`` must lie in [minimum, maximum]."""
+    if not minimum <= value <= maximum:
+        raise InvalidParameterError(
+            f"gamma={value!r} is invalid: the slider covers [{minimum}, {maximum}]; "
+            "pick a value in that range."
+        )
     return widgets.FloatSlider(
         value=value, min=minimum, max=maximum, step=step, description=description,
         readout_format=".2f", continuous_update=continuous_update,
