@@ -24,6 +24,7 @@ from ._validation import (
     InvalidParameterError,
     as_generator,
     check_matrix,
+    check_memory,
     check_positive_int,
     check_real,
 )
@@ -259,6 +260,7 @@ def sample_goe(N: int, sigma: float = 1.0, seed=0) -> np.ndarray:
     """
     N = check_positive_int(N, "N")
     sigma = _check_sigma(sigma)
+    check_memory(16.0 * N * N, f"a GOE matrix with N={N}", "use a smaller N")
     rng = as_generator(seed)
     gaussian = rng.standard_normal((N, N))
     return (sigma / np.sqrt(2.0 * N)) * (gaussian + gaussian.T)
@@ -279,6 +281,7 @@ def sample_white_data(N: int, c: float, seed=0) -> np.ndarray:
     ndarray, shape (n, N)
     """
     n = wishart_sample_size(N, c)
+    check_memory(8.0 * n * N, f"a Gaussian data matrix of shape ({n}, {N})", "use a smaller N or a larger c")
     return as_generator(seed).standard_normal((n, N))
 
 

@@ -237,8 +237,8 @@ def covariance_outlier(ell, c: float) -> np.ndarray:
     """
     c = _check_ratio(c)
     ell = np.asarray(ell, dtype=float)
-    if np.any(ell <= 0):
-        raise InvalidParameterError(f"ell={ell!r} is invalid: spike strengths must be positive.")
+    if not np.all(np.isfinite(ell)) or np.any(ell <= 0):
+        raise InvalidParameterError(f"ell={ell!r} is invalid: spike strengths must be positive and finite.")
     upper_edge = marchenko_pastur_edges(c)[1]
     return np.where(ell > np.sqrt(c), (1.0 + ell) * (1.0 + c / ell), upper_edge)
 
@@ -247,8 +247,8 @@ def covariance_overlap(ell, c: float) -> np.ndarray:
     """Return the squared overlap limit (1 - c / ell^2) / (1 + c / ell) for ell > sqrt c, else 0."""
     c = _check_ratio(c)
     ell = np.asarray(ell, dtype=float)
-    if np.any(ell <= 0):
-        raise InvalidParameterError(f"ell={ell!r} is invalid: spike strengths must be positive.")
+    if not np.all(np.isfinite(ell)) or np.any(ell <= 0):
+        raise InvalidParameterError(f"ell={ell!r} is invalid: spike strengths must be positive and finite.")
     return np.clip((1.0 - c / ell**2) / (1.0 + c / ell), 0.0, 1.0)
 
 

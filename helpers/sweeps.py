@@ -295,7 +295,14 @@ def run_sweep(task: Callable, grid: SweepGrid, *, executor: concurrent.futures.E
                    for index, point in enumerate(points)}
         outputs: list[dict | None] = [None] * len(points)
         for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
-            outputs[futures[future]] = future.result()
+            try:
+                outputs[futures[future]] = future.result()
+            except Exception as error:
+                # Name the failing grid point, which the task's own message rarely does.
+                # add_note exists from Python 3.11; on 3.10 the original error is raised as is.
+                if hasattr(error, "add_note"):
+                    error.add_note(f"raised by task {task_name(task)} at grid point {points[futures[future]]}")
+                raise
             if progress is not None:
                 progress(done, len(points))
     finally:

@@ -541,3 +541,22 @@ def test_invalid_input_raises(name):
 def test_invalid_ratio_message_names_fix():
     with pytest.raises(InvalidParameterError, match=r"c=1.5 is invalid.*X X\^T / n"):
         marchenko_pastur_density(1.0, 1.5)
+
+
+def test_samplers_respect_memory_budget():
+    from helpers import MemoryBudgetError
+    from helpers.random_matrices import sample_goe, sample_wishart
+
+    with pytest.raises(MemoryBudgetError, match="GOE matrix with N=1000000"):
+        sample_goe(10**6)
+    with pytest.raises(MemoryBudgetError, match="Gaussian data matrix"):
+        sample_wishart(10, 1e-12)
+
+
+def test_covariance_formulas_reject_nan():
+    from helpers.spiked import covariance_outlier, covariance_overlap
+
+    with pytest.raises(InvalidParameterError, match="positive and finite"):
+        covariance_outlier([2.0, float("nan")], 0.5)
+    with pytest.raises(InvalidParameterError, match="positive and finite"):
+        covariance_overlap(float("nan"), 0.5)

@@ -151,3 +151,20 @@ def test_saved_sweep_checked_against_grid(tmp_path):
     from helpers.cache import StaleResultError
     with pytest.raises(StaleResultError, match="axes"):
         SweepResult.load(path, task=echo, grid=SweepGrid({"a": [1, 2], "b": [4]}))
+
+
+def _failing_task(x, y):
+    if x == 2:
+        raise ValueError("bad x")
+    return {"value": float(x + y)}
+
+
+def test_failing_task_names_grid_point():
+    import sys
+
+    grid = SweepGrid({"x": [1, 2, 3]}, {"y": 0})
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as executor:
+        with pytest.raises(ValueError, match="bad x") as caught:
+            run_sweep(_failing_task, grid, executor=executor)
+    if sys.version_info >= (3, 11):
+        assert any("'x': 2" in note for note in caught.value.__notes__)
