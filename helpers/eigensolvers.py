@@ -123,8 +123,11 @@ def _lanczos(apply, p, tol, rng, block_size, max_basis, max_applications):
         residuals = image @ coefficients[:, :p] - ritz * theta[:p]
         scale = max(abs(theta[0]), np.finfo(float).tiny)
         residual = float(np.linalg.norm(residuals, axis=0).max() / scale)
-        if residual <= tol or apply.applications >= max_applications or basis.shape[1] >= D:
-            return theta[:p], ritz, residual, residual <= tol
+        # A rank-deficient operator can converge before the basis holds p vectors; keep
+        # expanding (with random directions, below) until p Ritz pairs exist.
+        converged = residual <= tol and theta.size >= p
+        if converged or apply.applications >= max_applications or basis.shape[1] >= D:
+            return theta[:p], ritz, residual, converged
 
         # Next Lanczos block: the part of A Q_last outside the search space.
         block = _orthonormalise(image[:, -block.shape[1]:], basis)

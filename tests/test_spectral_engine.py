@@ -228,3 +228,12 @@ def test_stream_budget_raised_before_allocating():
         lambda: streamed_first_layer(stream, memory_budget=2**20))
     assert "dense spectral matrix with D=1000" in message
     assert peak < 2**20
+
+
+def test_lanczos_returns_p_pairs_for_low_rank_operator():
+    # With n = 4 samples the spectral matrix has rank at most 5 < p = 10: the solver must
+    # still return p orthonormal directions instead of stopping at the converged ones.
+    model = HierarchicalModel(D=300, p=10)
+    layer = first_layer(model, model.sample(4, 1), method="matrix_free")
+    assert layer.directions.shape == (300, 10)
+    np.testing.assert_allclose(layer.directions.T @ layer.directions, np.eye(10), atol=1e-8)
