@@ -142,8 +142,8 @@ def plot_centring(axes, comparison: CentringComparison, true_directions, bins: i
                         textcoords="offset points", xytext=(0, 8), ha="center", fontsize="small",
                         color=color)
         ax.set_yscale("log")
-        # Headroom above the bulk for the legend.
-        ax.set_ylim(0.4, 60.0 * counts.max())
+        # One decade of headroom above the bulk for the legend and the labels.
+        ax.set_ylim(0.4, 12.0 * counts.max())
         ax.set_xlim(-span, span)
         ax.set_xlabel("eigenvalue")
         ax.set_ylabel("count")
@@ -151,6 +151,8 @@ def plot_centring(axes, comparison: CentringComparison, true_directions, bins: i
     axes[0].plot([], [], "o", color="tab:green", label="spike with b̃_k > 0")
     axes[0].plot([], [], "o", color="tab:purple", label="spike with b̃_k < 0")
     axes[0].legend(loc="upper left", fontsize="small", ncols=2)
-    axes[1].annotate(f"shift tr C / D = {comparison.shift:+.3f}", (comparison.shift, 1.0),
-                     textcoords="offset points", xytext=(6, 60), fontsize="small")
+    # The label sits in the empty upper-right corner, with an arrow to the dotted line at the shift.
+    axes[1].annotate(f"shift tr C / D = {comparison.shift:+.3f}", (comparison.shift, 3.0 * counts.max()),
+                     xytext=(0.97, 0.93), textcoords="axes fraction", ha="right", va="top",
+                     fontsize="small", arrowprops={"arrowstyle": "->", "color": "k", "lw": 0.8})
     return axes

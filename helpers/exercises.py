@@ -23,12 +23,31 @@ __all__ = ["check_close", "check_in_range", "check_function", "check_for_seeds"]
 
 
 def _format(value) -> str:
-    """Return a short text form of a number or an array for a failure message."""
+    """Return a short text form of a number or an array for a failure message.
+
+    Integer and boolean arrays keep their type, so indices print as ``[1 3]``, not ``[1. 3.]``.
+    """
     array = np.asarray(value)
     if array.ndim == 0:
         return f"{array.item():.6g}" if np.issubdtype(array.dtype, np.number) else repr(value)
     text = np.array2string(array, precision=4, threshold=8, edgeitems=3)
     return f"{text} (shape {array.shape})"
+
+
+def _describe_arguments(arguments) -> str:
+    """Return a short text form of a case's arguments, with arrays shown by shape only."""
+    def describe(value) -> str:
+        if isinstance(value, np.ndarray) and value.size > 8:
+            return f"<array of shape {value.shape}>"
+        return repr(value)
+
+    if isinstance(arguments, Mapping):
+        text = ", ".join(f"{key}={describe(value)}" for key, value in arguments.items())
+    elif isinstance(arguments, tuple):
+        text = ", ".join(describe(value) for value in arguments)
+    else:
+        text = describe(arguments)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _fail(name: str, problem: str, expected: str, found: str, hint: str | None) -> None:
@@ -60,14 +79,16 @@ def _check_tolerances(rtol, atol) -> tuple[float, float]:
 
 def _compare(found, expected, name: str, rtol: float, atol: float, hint: str | None) -> None:
     """Raise the failure message of :func:`check_close`, or return if ``found`` matches."""
+    expected_text = _format(expected)
     expected_array = np.asarray(expected)
     expected_array = expected_array.astype(complex if np.iscomplexobj(expected_array) else float)
-    found_array = _as_numeric_array(found, name, _format(expected_array), hint)
+    found_array = _as_numeric_array(found, name, expected_text, hint)
+    found_text = _format(found)
     if found_array.shape != expected_array.shape:
         _fail(name, "has the wrong shape", f"shape {expected_array.shape}",
               f"shape {found_array.shape}", hint)
     if not np.all(np.isfinite(found_array)):
-        _fail(name, "contains NaN or infinite values", _format(expected_array), _format(found_array), hint)
+        _fail(name, "contains NaN or infinite values", expected_text, found_text, hint)
 
     difference = np.abs(found_array - expected_array)
     allowed = atol + rtol * np.abs(expected_array)
@@ -75,7 +96,7 @@ def _compare(found, expected, name: str, rtol: float, atol: float, hint: str | N
         worst = int(np.argmax(difference - allowed))
         where = "" if expected_array.ndim == 0 else f" (largest at flat index {worst})"
         _fail(name, f"differs by {difference.flat[worst]:.3g}, more than the tolerance "
-              f"{allowed.flat[worst]:.3g}{where}", _format(expected_array), _format(found_array), hint)
+              f"{allowed.flat[worst]:.3g}{where}", expected_text, found_text, hint)
 
 
 def check_close(found, expected, *, name: str = "the result", rtol: float = 1e-7,
@@ -146,7 +167,8 @@ def _call(function: Callable, arguments):
 
 
 def check_function(function: Callable, cases: Iterable, *, name: str | None = None,
-                   rtol: float = 1e-7, atol: float = 0.0, hint: str | None = None) -> None:
+                   rtol: float = 1e-7, atol: float = 0.0, hint: str | None = None,
+                   case_names: Iterable[str] | None = None) -> None:
     """Check a function on several inputs against the expected outputs.
 
     Parameters
@@ -162,11 +184,14 @@ def check_function(function: Callable, cases: Iterable, *, name: str | None = No
         Tolerances as in :func:`check_close`.
     hint : str, optional
         Shown after a failure.
+    case_names : iterable of str, optional
+        One short name per case (for example ``"n = 50, p = 3"``), shown in place of the
+        arguments when a case fails. By default the arguments are shown, arrays by shape.
 
     Raises
     ------
     AssertionError
-        At the first case whose output differs; the message shows the inputs.
+        At the first case whose output differs; the message names the case.
     NotImplementedError
         Propagated unchanged from a function that is still a stub.
     """
@@ -175,9 +200,18 @@ def check_function(function: Callable, cases: Iterable, *, name: str | None = No
     cases = list(cases)
     if not cases:
         raise InvalidParameterError("cases is empty: give at least one (arguments, expected) pair.")
-    for arguments, expected in cases:
+    if case_names is None:
+        titles = [f"{label}({_describe_arguments(arguments)})" for arguments, _ in cases]
+    else:
+        case_names = [str(case_name) for case_name in case_names]
+        if len(case_names) != len(cases):
+            raise InvalidParameterError(
+                f"case_names has {len(case_names)} entries for {len(cases)} cases: give one name per case."
+            )
+        titles = [f"{label} on the case {case_name}" for case_name in case_names]
+    for (arguments, expected), title in zip(cases, titles):
         found = _call(function, arguments)
-        _compare(found, expected, f"{label}({arguments!r:.120})", rtol, atol, hint)
+        _compare(found, expected, title, rtol, atol, hint)
     print(f"Correct: {label} returns the expected value on all {len(cases)} test inputs.")
 
 

@@ -154,8 +154,31 @@ def test_check_close_bad_tolerance():
 
 
 def test_check_function_names_input():
-    with pytest.raises(AssertionError, match=r"square\(\(3,\)\)"):
+    with pytest.raises(AssertionError, match=r"square\(3\)"):
         check_function(lambda x: x * 2, [((2,), 4), ((3,), 9)], name="square")
+
+
+def test_check_function_array_by_shape():
+    with pytest.raises(AssertionError, match=r"total\(<array of shape \(50, 3\)>\)") as failure:
+        check_function(np.sum, [(np.ones((50, 3)), 149.0)], name="total")
+    assert "[[" not in failure.value.args[0].splitlines()[0]
+
+
+def test_check_function_case_names():
+    with pytest.raises(AssertionError, match="on the case large") as failure:
+        check_function(np.sum, [(np.ones(2), 2.0), (np.ones((50, 3)), 149.0)],
+                       case_names=["small", "large"])
+    assert "array" not in failure.value.args[0].splitlines()[0]
+    with pytest.raises(InvalidParameterError, match="case_names"):
+        check_function(np.sum, [(np.ones(2), 2.0)], case_names=["a", "b"])
+
+
+def test_check_function_integer_indices():
+    with pytest.raises(AssertionError) as failure:
+        check_function(lambda values: np.array([1, 2]), [((np.zeros(3),), np.array([1, 3]))])
+    message = failure.value.args[0]
+    assert "expected: [1 3]" in message
+    assert "found:    [1 2]" in message
 
 
 def test_check_function_stub_propagates():
