@@ -19,7 +19,7 @@ from .theory_corrections import corrected_mse_prediction
 
 __all__ = ["TERM_STYLES", "theory_curves", "plot_mse_terms", "plot_mse_by_gamma", "exponent_table",
            "plot_exponents",
-           "plot_gamma_scan", "plot_window_length", "plot_window_position"]
+           "plot_gamma_scan", "plot_window_length", "plot_window_position", "unlearned_tail"]
 
 #: Line style of each term of the prediction.
 TERM_STYLES = {
@@ -285,7 +285,13 @@ def plot_window_length(ax, *, D: int, gamma: float, latent_counts=(10, 40, 160, 
         ax.axhline(theory.scaling_exponent(gamma), color="k", ls="--", lw=1.2,
                    label="(2γ − 1)/(2γ)")
     ax.set_xscale("log")
+    # The bars live in a band below 0 that is not part of the exponent scale: no ticks there,
+    # a separating line and a label of their own.
     ax.set_ylim(-0.1 - 0.07 * len(latent_counts), 1.3)
+    ax.set_yticks(np.arange(0.0, 1.3, 0.25))
+    ax.axhline(-0.05, color="0.6", lw=0.8)
+    ax.text(0.99, -0.07, "threshold windows n_1 … n_p", transform=ax.get_yaxis_transform(),
+            ha="right", va="top", fontsize="x-small", color="0.3")
     ax.set_xlabel("n / D")
     ax.set_ylabel("local exponent −d log MSE / d log n")
     ax.set_title(f"The power-law window grows with p (γ = {gamma:g}, {readout} readout)\n"
@@ -319,3 +325,15 @@ def plot_window_position(ax, *, p: int, gamma: float, dimensions=(100, 400, 1600
                  "dotted: first threshold n_1 = D Z_p / 2")
     ax.legend(loc="lower left", fontsize="small")
     return ax
+
+
+def unlearned_tail(m: int, p: int, gamma: float) -> float:
+    """Return the tail error sum_{k > m} btilde_k^2 left when the first m of p directions are learned.
+
+    Reference for the tail exercise of the scaling-law notebook; btilde is
+    ``theory.power_law_weights(p, gamma)``, normalised to unit sum of squares.
+    """
+    m = int(m)
+    if not 0 <= m <= p:
+        raise InvalidParameterError(f"m={m} is invalid: the number of learned directions must lie in [0, p={p}].")
+    return float(np.sum(theory.power_law_weights(p, gamma)[m:] ** 2))
