@@ -107,7 +107,8 @@ def fit_layerwise(model: HierarchicalModel, first_sample: Sample, readout_sample
     -------
     LayerwiseFit
     """
-    second = first_sample if readout_sample is None else readout_sample
+    model.check_sample(first_sample, "first_sample")
+    second = first_sample if readout_sample is None else model.check_sample(readout_sample, "readout_sample")
     if readout_sample is None or readout_sample is first_sample:
         training_labels = first_sample.labels
     else:
@@ -130,6 +131,7 @@ def predict(model: HierarchicalModel, fit: LayerwiseFit, inputs) -> np.ndarray:
 
 def evaluate(model: HierarchicalModel, fit: LayerwiseFit, test_sample: Sample) -> Evaluation:
     """Measure test MSE (against standardised noisy test labels) and direction overlaps."""
+    model.check_sample(test_sample, "test_sample")
     predictions = predict(model, fit, test_sample.inputs)
     mse = mean_squared_error(predictions, fit.scaler.transform(test_sample.labels))
     directions = fit.first_layer.directions

@@ -253,6 +253,23 @@ class HierarchicalModel:
         return raw / np.linalg.norm(raw)
 
     # ----------------------------------------------------------------- sampling
+    def check_sample(self, sample: Sample, name: str = "sample") -> Sample:
+        """Return ``sample`` if its arrays fit this model's widths and each other, or raise."""
+        if not isinstance(sample, Sample):
+            raise InvalidParameterError(f"{name} is a {type(sample).__name__}: expected a Sample.")
+        n = sample.inputs.shape[0]
+        if sample.inputs.ndim != 2 or sample.inputs.shape[1] != self.input_dim:
+            raise InvalidParameterError(
+                f"{name} has inputs of shape {sample.inputs.shape}: expected (n, {self.input_dim}) "
+                f"for this model (mode={self.mode!r}); draw it with this model's sample()."
+            )
+        if sample.labels.shape != (n,) or sample.latents.shape[0] != n:
+            raise InvalidParameterError(
+                f"{name} holds {n} inputs but labels of shape {sample.labels.shape} and latents of "
+                f"shape {sample.latents.shape}: the arrays must have one row per sample."
+            )
+        return sample
+
     def latent_features(self, inputs) -> np.ndarray:
         """Compute h = A phi(x) (or A z) for inputs of shape (n, d) or (n, D); returns (n, p)."""
         inputs = np.asarray(inputs, dtype=float)

@@ -76,8 +76,13 @@ def estimate_latents(model: HierarchicalModel, directions, inputs) -> np.ndarray
         raise InvalidParameterError(
             f"directions have shape {directions.shape}: expected (D={model.feature_dim}, p)."
         )
+    inputs = np.asarray(inputs, dtype=float)
+    if inputs.ndim != 2 or inputs.shape[1] != model.input_dim:
+        raise InvalidParameterError(
+            f"inputs have shape {inputs.shape}: expected (n, {model.input_dim}) for mode={model.mode!r}."
+        )
     if model.mode == "gaussian_equivalent":
-        return np.asarray(inputs) @ directions
+        return inputs @ directions
     if model.q == 2:
         return quadratic_forms(inputs, features_to_symmetric(directions.T, model.d))
     return hermite_features(inputs, model.q) @ directions

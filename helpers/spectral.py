@@ -273,6 +273,7 @@ def first_layer(model: HierarchicalModel, sample: Sample, *, p: int | None = Non
     p = model.n_latent if p is None else check_positive_int(p, "p")
     if p >= D:
         raise InvalidParameterError(f"p={p} is invalid: it must be smaller than D={D}.")
+    model.check_sample(sample)
     scaler = LabelScaler.fit(sample.labels) if scaler is None else scaler
     weights = transform_labels(scaler.transform(sample.labels), label_transform)
     method = resolve_method(model, method)

@@ -164,3 +164,16 @@ def test_slider_values_outside_range_rejected():
         exponent_slider(5, 0.0, 1.5)
     with pytest.raises(InvalidParameterError, match="value=800.7 is invalid"):
         log_sample_slider([400, 800], 800.7)
+
+
+def test_samples_from_another_model_rejected():
+    model = HierarchicalModel(D=30, p=3)
+    wider = HierarchicalModel(D=40, p=3)
+    sample = model.sample(200, seed=0)
+    with pytest.raises(InvalidParameterError, match=r"readout_sample has inputs of shape \(200, 40\)"):
+        helpers.fit_layerwise(model, sample, wider.sample(200, seed=1))
+    fit = helpers.fit_layerwise(model, sample)
+    with pytest.raises(InvalidParameterError, match=r"expected \(n, 30\)"):
+        helpers.predict(model, fit, np.zeros((3, 29)))
+    with pytest.raises(InvalidParameterError, match="test_sample has inputs"):
+        helpers.evaluate(model, fit, wider.sample(50, seed=2))
