@@ -80,8 +80,19 @@ def _check_tolerances(rtol, atol) -> tuple[float, float]:
 def _compare(found, expected, name: str, rtol: float, atol: float, hint: str | None) -> None:
     """Raise the failure message of :func:`check_close`, or return if ``found`` matches."""
     expected_text = _format(expected)
-    expected_array = np.asarray(expected)
-    expected_array = expected_array.astype(complex if np.iscomplexobj(expected_array) else float)
+    try:
+        expected_array = np.asarray(expected)
+        expected_array = expected_array.astype(complex if np.iscomplexobj(expected_array) else float)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            f"expected={expected!r} is invalid: the reference must be a number or an array of numbers."
+        ) from None
+    # A NaN or infinite reference would make every comparison below pass or fail by accident.
+    if not np.all(np.isfinite(expected_array)):
+        raise InvalidParameterError(
+            f"expected={expected_text} is invalid: the reference contains NaN or inf; "
+            "give a finite reference value."
+        )
     found_array = _as_numeric_array(found, name, expected_text, hint)
     found_text = _format(found)
     if found_array.shape != expected_array.shape:

@@ -414,3 +414,13 @@ def test_notebook_student_version(path):
     assert untagged == [], f"cells {untagged} display a widget without the 'widget' tag"
     assert [index for index in checks if stubbed[index] not in STUB_ERRORS] == [], stubbed
     assert {index: error for index, error in solved.items() if error} == {}
+
+
+@pytest.mark.parametrize("expected", [float("nan"), [1.0, float("nan")], None, float("inf"), "abc"])
+def test_check_close_rejects_invalid_reference(expected):
+    from helpers._validation import InvalidParameterError
+    from helpers.exercises import check_close
+
+    found = [1.0, 99.0] if isinstance(expected, list) else 5.0
+    with pytest.raises(InvalidParameterError, match="expected=.* is invalid"):
+        check_close(found, expected)
