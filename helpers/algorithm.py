@@ -2,9 +2,9 @@
 
 Sample-size convention: ``n`` is the size of the first-layer sample, the one that forms the
 spectral matrix, so that sigma^2 = D / n in :mod:`helpers.theory`. With
-``sample="split"`` the readout is fitted on a second, independent sample of the same size
-(a training set of 2n points split in two halves); with ``sample="reuse"`` the readout
-reuses the first-layer sample (a training set of n points), which lets the p - m
+``sample="split"`` the readout is fitted on a second, independent sample of the same size,
+so the training set holds 2n points split in two halves. With ``sample="reuse"`` the
+readout reuses the first-layer sample (a training set of n points), which lets the p - m
 unrecovered bulk-edge directions overfit.
 """
 

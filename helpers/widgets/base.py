@@ -2,8 +2,8 @@
 
 The figure is a ``matplotlib.figure.Figure`` that pyplot does not manage, so moving a
 slider never leaves a new open figure behind. It is rendered to PNG and shown in an
-``ipywidgets.Image``; an exception raised while drawing is shown in a visible error area
-(and kept in :attr:`FigurePanel.last_error`) instead of vanishing into the kernel log.
+``ipywidgets.Image``. An exception raised while drawing goes to a visible error area and
+to :attr:`FigurePanel.last_error`, so it never vanishes into the kernel log.
 """
 
 from __future__ import annotations
