@@ -50,6 +50,16 @@ SUBSPACE_EXTRA = 10
 #: Default block size of ``"lanczos"``.
 LANCZOS_BLOCK = 1
 
+#: ``"lanczos"`` stops when its residual has not halved over this many times ``max_basis``
+#: applications, and returns the pairs with ``converged=False``.
+STALL_CYCLES = 10
+
+#: Largest number of iterations of ``"lobpcg"``.
+LOBPCG_MAX_ITERATIONS = 100
+
+#: Default cap on the vectors an iterative solver applies the operator to.
+MAX_APPLICATIONS = 20_000
+
 
 @dataclass(frozen=True)
 class EigenResult:
@@ -117,6 +127,7 @@ def _lanczos(apply, p, tol, rng, block_size, max_basis, max_applications):
     D = apply.size
     block = _orthonormalise(rng.standard_normal((D, block_size)))
     basis, image = block, apply(block)
+    best, best_applications = np.inf, apply.applications
     while True:
         theta, coefficients = _rayleigh_ritz(basis, image)
         ritz = basis @ coefficients[:, :p]
@@ -126,7 +137,12 @@ def _lanczos(apply, p, tol, rng, block_size, max_basis, max_applications):
         # A rank-deficient operator can converge before the basis holds p vectors; keep
         # expanding (with random directions, below) until p Ritz pairs exist.
         converged = residual <= tol and theta.size >= p
-        if converged or apply.applications >= max_applications or basis.shape[1] >= D:
+        if residual < best / 2:
+            best, best_applications = residual, apply.applications
+        # A residual that has not halved over many restart cycles has reached the rounding
+        # floor of the operator (a float32 operator with a float64 tolerance, for example).
+        stalled = theta.size >= p and apply.applications - best_applications > STALL_CYCLES * max_basis
+        if converged or stalled or apply.applications >= max_applications or basis.shape[1] >= D:
             return theta[:p], ritz, residual, converged
 
         # Next Lanczos block: the part of A Q_last outside the search space.
@@ -165,7 +181,7 @@ def _lobpcg(apply, p, tol, rng, extra, max_applications):
     scale = max(abs(theta[0]), np.finfo(float).tiny)
     squared = LinearOperator((D, D), matvec=lambda v: apply(apply(v.reshape(-1, 1))).ravel(),
                              matmat=lambda block: apply(apply(block)), dtype=float)
-    iterations = max(1, max_applications // (2 * start.shape[1]))
+    iterations = max(1, min(LOBPCG_MAX_ITERATIONS, max_applications // (2 * start.shape[1])))
     with warnings.catch_warnings():
         # lobpcg warns when it stops at maxiter; the residual below reports that instead.
         warnings.simplefilter("ignore", UserWarning)
@@ -205,7 +221,10 @@ def top_eigenpairs(operator, p: int, *, solver: str = "lanczos", tol: float = 1e
         Largest search space: before a thick restart for ``"lanczos"`` and ``ncv`` for
         ``"eigsh"`` (default for both: max(2 p + 1, p + 20), plus one block for ``"lanczos"``).
     max_applications : int, optional
-        Cap on the number of vectors the operator is applied to (default 200 D, at least 20000).
+        Cap on the number of vectors the operator is applied to (default
+        :data:`MAX_APPLICATIONS`). ``"lobpcg"`` also stops after
+        :data:`LOBPCG_MAX_ITERATIONS` iterations, and ``"lanczos"`` when its residual stalls
+        (:data:`STALL_CYCLES`). Check ``converged`` in the result.
     subspace_iterations : int
         Iterations of ``"subspace"``.
 
@@ -235,7 +254,7 @@ def top_eigenpairs(operator, p: int, *, solver: str = "lanczos", tol: float = 1e
             f"{p + 2 * block_size}."
         )
     if max_applications is None:
-        max_applications = max(200 * D, 20_000)
+        max_applications = MAX_APPLICATIONS
     max_applications = check_positive_int(max_applications, "max_applications")
 
     if solver == "lanczos":

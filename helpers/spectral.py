@@ -195,7 +195,7 @@ def matrix_free_memory(model: HierarchicalModel, p: int, solver: str = "lanczos"
     width = model.d if model.mode == "true" else D
     # Search space and its image, plus residuals and Ritz vectors of one block.
     solver_bytes = 8 * D * (2 * min(basis, D) + 3 * block)
-    buffer = 4 * 2**20 + itemsize * 8192 * (block if model.mode == "gaussian_equivalent" else 0)
+    buffer = 2**20 + itemsize * 8192 * (block if model.mode == "gaussian_equivalent" else 0)
     operator_bytes = buffer + 6 * 8 * block * width * width + 2 * 8 * D * block
     copy = itemsize * n * model.input_dim if n is not None and precision != "float64" else 0
     return int(solver_bytes + operator_bytes + copy)

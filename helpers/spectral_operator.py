@@ -44,10 +44,10 @@ __all__ = ["PRECISIONS", "SpectralOperator", "squared_feature_norms", "feature_b
 
 PRECISIONS = ("float64", "float32")
 
-# Target size in bytes of the m x kd work buffer of one chunk, so that the GEMM operands of a
-# chunk stay in the last-level cache. An estimate: benchmarks/bench_eigensolvers.py --chunks
-# compares other sizes.
-_BUFFER_BYTES = 4 * 2**20
+# Target size in bytes of the m x kd work buffer of one chunk, so that the operands of a chunk
+# stay in cache. At d = 100 on one core (benchmarks/bench_eigensolvers.py --chunks), buffers of
+# 0.2 to 1.6 MiB ran 5 to 10 % faster than 4 MiB, within the noise of a shared machine.
+_BUFFER_BYTES = 2**20
 _MIN_CHUNK = 256
 _MAX_CHUNK = 8192
 
@@ -99,8 +99,8 @@ class SpectralOperator(LinearOperator):
     centre : bool
         Subtract (tr C / D) I.
     chunk_size : int, optional
-        Samples per chunk. By default it is chosen per block so that the work buffer holds
-        about 4 MiB.
+        Samples per chunk. By default it is chosen per block so that the work buffer takes
+        about 1 MiB (and at least 256 samples).
     precision : {"float64", "float32"}
         Arithmetic of the per-chunk products. ``"float32"`` is about twice as fast and
         perturbs C by a relative error of order 1e-6; the operator's dtype and its output stay

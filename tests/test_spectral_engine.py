@@ -237,3 +237,15 @@ def test_lanczos_returns_p_pairs_for_low_rank_operator():
     layer = first_layer(model, model.sample(4, 1), method="matrix_free")
     assert layer.directions.shape == (300, 10)
     np.testing.assert_allclose(layer.directions.T @ layer.directions, np.eye(10), atol=1e-8)
+
+
+def test_lanczos_stops_at_rounding_floor():
+    model = HierarchicalModel(d=14, p=4, gamma=0.5, mode="true", seed=2)
+    sample = model.sample(16 * model.feature_dim, seed=3)
+    operator = SpectralOperator(model, sample, standardised_weights(sample), precision="float32")
+    # float32 products leave a residual near 1e-6, so tol = 1e-13 cannot be met; the solver
+    # must give up after about STALL_CYCLES * max_basis = 250 applications, not 20000.
+    result = top_eigenpairs(operator, 4, solver="lanczos", tol=1e-13)
+    assert not result.converged
+    assert result.residual < 1e-4
+    assert result.applications < 600
