@@ -45,8 +45,10 @@ __all__ = ["PRECISIONS", "SpectralOperator", "squared_feature_norms", "feature_b
 PRECISIONS = ("float64", "float32")
 
 # Target size in bytes of the m x kd work buffer of one chunk, so that the operands of a chunk
-# stay in cache. At d = 100 on one core (benchmarks/bench_eigensolvers.py --chunks), buffers of
-# 0.2 to 1.6 MiB ran 5 to 10 % faster than 4 MiB, within the noise of a shared machine.
+# stay in cache. At d = 100 on one core (benchmarks/bench_eigensolvers.py --chunks), buffers
+# from 0.2 to 6 MiB ran within about 5 % of each other and 12 MiB or more up to 20 % slower.
+# NOTE: 64-row chunks were about 15 % faster for one vector at d = 100; not adopted, because
+# the per-chunk Python overhead grows as d shrinks.
 _BUFFER_BYTES = 2**20
 _MIN_CHUNK = 256
 _MAX_CHUNK = 8192
