@@ -271,22 +271,8 @@ def fit_random_features(inputs, targets, n_features: int, seed, *, ridges=DEFAUL
     weights = as_generator(seed).standard_normal((d, n_features))
     raw = _relu_features(inputs, weights)
 
-    scores = {}
-    if len(ridges) > 1:
-        cut = _validation_split(n, validation_fraction)
-        train_mean = raw[:cut].mean(axis=0)
-        label_mean = float(targets[:cut].mean())
-        for ridge in ridges:
-            readout = _ridge_readout(raw[:cut] - train_mean, targets[:cut] - label_mean, ridge)
-            residual = label_mean + (raw[cut:] - train_mean) @ readout - targets[cut:]
-            scores[ridge] = float(np.mean(residual**2))
-        best = min(scores, key=scores.get)
-    else:
-        best = ridges[0]
-
-    feature_mean = raw.mean(axis=0)
-    mean = float(targets.mean())
-    readout = _ridge_readout(raw - feature_mean, targets - mean, best)
+    readout, feature_mean, mean, best, scores = _fit_explicit_ridge(
+        raw, targets, ridges, validation_fraction)
     return RandomFeatureRidge(weights, readout, feature_mean, mean, best, scores)
 
 
@@ -350,6 +336,18 @@ def fit_quadratic_ridge(inputs, targets, *, ridges=DEFAULT_RIDGES, validation_fr
                  "use fewer training samples", memory_budget)
     features = _quadratic_features(inputs)
 
+    readout, feature_mean, mean, best, scores = _fit_explicit_ridge(
+        features, targets, ridges, validation_fraction)
+    return QuadraticRidge(readout, feature_mean, mean, best, scores)
+
+
+def _fit_explicit_ridge(features, targets, ridges, validation_fraction):
+    """Pick the ridge penalty on held-out rows (when several are given), then refit on all rows.
+
+    Returns the readout, the feature and label means it was centred with, the chosen
+    penalty and the held-out MSE of each candidate.
+    """
+    n = features.shape[0]
     scores = {}
     if len(ridges) > 1:
         cut = _validation_split(n, validation_fraction)
@@ -366,5 +364,4 @@ def fit_quadratic_ridge(inputs, targets, *, ridges=DEFAULT_RIDGES, validation_fr
     feature_mean = features.mean(axis=0)
     mean = float(targets.mean())
     readout = _ridge_readout(features - feature_mean, targets - mean, best)
-    return QuadraticRidge(readout, feature_mean, mean, best, scores)
-
+    return readout, feature_mean, mean, best, scores

@@ -22,7 +22,7 @@ if [ "${1:-}" = "--setup-only" ]; then
 fi
 
 extra=()
-# JupyterLab refuses to run as root (containers, CI machines) unless told it is intended.
+# JupyterLab exits as root (containers, CI machines) unless --allow-root is passed.
 if [ "$(id -u)" = 0 ]; then
   extra+=(--allow-root)
 fi
